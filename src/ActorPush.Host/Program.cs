@@ -1,6 +1,13 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using ActorPush.Actors.Settings;
+using ActorPush.Host;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+try
+{
+    await ActorPushServer.Build(args).RunAsync();
+    return 0;
+}
+catch (ActorPushConfigException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}

@@ -1,0 +1,67 @@
+using Akka.Actor;
+using ActorPush.Actors.Messages;
+using ActorPush.Actors.Metrics;
+using ActorPush.Actors.Transport;
+
+namespace ActorPush.Actors;
+
+/// <summary>
+/// One per connection: owns the connection's outbound side. It registers with the RegistryActor,
+/// hands every frame it is told to the connection's bounded queue, and closes a slow consumer with
+/// 4008. It lives exactly as long as the connection: the Host stops it when the socket ends, and
+/// the registry forgets it by death-watch. An <see cref="UntypedActor"/> because it is on the hot
+/// path and exists once per connection.
+/// </summary>
+public sealed class ClientActor : UntypedActor
+{
+    private readonly string _userId;
+    private readonly IClientConnection _connection;
+    private readonly IActorRef _registry;
+    private readonly PushMetrics _metrics;
+    private bool _closing;
+
+    public ClientActor(string userId, IClientConnection connection, IActorRef registry)
+    {
+        _userId = userId;
+        _connection = connection;
+        _registry = registry;
+        _metrics = PushMetrics.Get(Context.System);
+    }
+
+    public static Props Props(string userId, IClientConnection connection, IActorRef registry) =>
+        Akka.Actor.Props.Create(() => new ClientActor(userId, connection, registry));
+
+    protected override void PreStart() => _registry.Tell(new Register(_userId, Self));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case OutboundFrame frame:
+                Send(frame);
+                break;
+            case Disconnect disconnect:
+                Close(disconnect.Code, disconnect.Reason);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Send(OutboundFrame frame)
+    {
+        if (_closing || _connection.TrySend(frame))
+            return;
+
+        // The client stopped reading and its queue passed the limit: cut it off, never wait on it.
+        _metrics.SlowConsumerDisconnected();
+        Close(CloseCodes.SlowConsumer, CloseCodes.Reasons.SlowConsumer);
+    }
+
+    private void Close(ushort code, string reason)
+    {
+        _closing = true;
+        _connection.Close(code, reason);
+    }
+}

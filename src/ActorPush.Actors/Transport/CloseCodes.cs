@@ -1,0 +1,39 @@
+namespace ActorPush.Actors.Transport;
+
+/// <summary>
+/// Every WebSocket close code ActorPush sends, with what it means and whether a client should
+/// reconnect. The README's close-code table mirrors this catalogue.
+/// </summary>
+public static class CloseCodes
+{
+    /// <summary>1000: normal close (the peer asked to close). Reconnect: not needed.</summary>
+    public const ushort Normal = 1000;
+
+    /// <summary>1001: the server is shutting down. Reconnect: yes, with backoff (another node or after restart).</summary>
+    public const ushort GoingAway = 1001;
+
+    /// <summary>1002: the peer broke the WebSocket protocol. Reconnect: only after fixing the client.</summary>
+    public const ushort ProtocolError = 1002;
+
+    /// <summary>1007: a text frame was not valid UTF-8. Reconnect: yes, but do not resend that message.</summary>
+    public const ushort InvalidPayload = 1007;
+
+    /// <summary>1009: a message was larger than actorpush.max-message-size. Reconnect: yes, send smaller messages.</summary>
+    public const ushort MessageTooBig = 1009;
+
+    /// <summary>1011: an unexpected server error. Reconnect: yes, with backoff.</summary>
+    public const ushort InternalError = 1011;
+
+    /// <summary>4008: slow consumer: the client did not read and its outbound queue passed the limit. Reconnect: yes; read faster.</summary>
+    public const ushort SlowConsumer = 4008;
+
+    /// <summary>Short reason strings sent in the close frame (at most 123 bytes by RFC 6455).</summary>
+    public static class Reasons
+    {
+        public const string GoingAway = "server shutting down";
+        public const string MessageTooBig = "message too big";
+        public const string InvalidPayload = "invalid UTF-8 in text frame";
+        public const string SlowConsumer = "slow consumer";
+        public const string KeepAliveTimeout = "keepalive timeout";
+    }
+}

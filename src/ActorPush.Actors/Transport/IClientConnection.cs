@@ -1,0 +1,22 @@
+namespace ActorPush.Actors.Transport;
+
+/// <summary>
+/// The seam between a <see cref="ClientActor"/> and the wire. The Host implements it for each
+/// connection; the actor never sees a socket. Both members return at once: they never wait on I/O.
+/// </summary>
+public interface IClientConnection
+{
+    /// <summary>
+    /// Queues a frame for sending. Returns false when the connection's bounded outbound queue is
+    /// over its limit (a slow consumer); the frame is then not queued. A connection that is already
+    /// closing accepts and discards frames.
+    /// </summary>
+    bool TrySend(OutboundFrame frame);
+
+    /// <summary>
+    /// Starts the close handshake with <paramref name="code"/> (see <see cref="CloseCodes"/>).
+    /// Idempotent: the first call wins. The transport aborts the connection if the close does not
+    /// finish within its deadline.
+    /// </summary>
+    void Close(ushort code, string reason);
+}

@@ -1,0 +1,48 @@
+using Akka.Hosting;
+using ActorPush.Actors;
+using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
+using ActorPush.Host.WebSockets;
+
+namespace ActorPush.Host;
+
+/// <summary>
+/// Composes the server in one place: configuration, the actor system with the push actors, Kestrel,
+/// and the endpoints. <c>Program</c> runs it; the wire tests start the very same app on a free port.
+/// </summary>
+public static class ActorPushServer
+{
+    public const string DefaultUrl = "http://0.0.0.0:23333";
+
+    /// <param name="args">Command line: ASP.NET Core's (<c>--urls</c>, ...) plus <c>--config /path/extra.conf</c>.</param>
+    /// <param name="overrideHocon">HOCON that wins over every file (tests use it); null for none.</param>
+    /// <exception cref="ActorPushConfigException">A configuration key is unknown or has a bad value.</exception>
+    public static WebApplication Build(string[] args, string? overrideHocon = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var overridePath = builder.Configuration["config"] ?? Environment.GetEnvironmentVariable(HoconLoader.OverrideVariable);
+        var hocon = HoconLoader.Load(overridePath, overrideHocon);
+        var settings = ActorPushSettings.Create(hocon);
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+        builder.Services.AddSingleton(settings);
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);
+        builder.Services.AddAkka("actorpush", akka =>
+        {
+            akka.AddHocon(hocon, HoconAddMode.Prepend);
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            akka.AddPushActors();
+        });
+
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.MapGet("/ping", () => Results.Text("pong", "text/plain"));
+        app.MapGet("/im", ImEndpoint.HandleAsync);
+        return app;
+    }
+}
