@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace ActorPush.LoadTest;
+
+/// <summary>
+/// Opens connections at a capped rate and with a capped number of handshakes in flight,
+/// spreading them round-robin over the source addresses, and keeps the connect statistics.
+/// </summary>
+public sealed class Connector(LoadOptions options)
+{
+    private readonly ConcurrentDictionary<string, int> _errorKinds = new();
+    private long _connected;
+    private long _errors;
+
+    public LatencyHistogram ConnectMicros { get; } = new();
+
+    public long Connected => Interlocked.Read(ref _connected);
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public IReadOnlyDictionary<string, int> ErrorKinds => _errorKinds;
+
+    /// <summary>Connects clients <paramref name="firstId"/>.. in order; failed slots stay null.</summary>
+    public async Task<WsClient?[]> ConnectManyAsync(
+        int firstId,
+        int count,
+        Func<int, DeliveryTracker> trackerFor,
+        Func<int, int?> socketReceiveBufferFor,
+        CancellationToken cancel)
+    {
+        var clients = new WsClient?[count];
+        var gate = new SemaphoreSlim(options.ConnectConcurrency);
+        var tasks = new Task[count];
+        Array.Fill(tasks, Task.CompletedTask);
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < count && !cancel.IsCancellationRequested; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / options.ConnectRate) - Stopwatch.GetElapsedTime(start);
+            try
+            {
+                if (due > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(due, cancel).ConfigureAwait(false);
+                }
+
+                await gate.WaitAsync(cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            var slot = i;
+            tasks[i] = Task.Run(async () =>
+            {
+                try
+                {
+                    var id = firstId + slot;
+                    clients[slot] = await ConnectOneAsync(id, trackerFor(id), socketReceiveBufferFor(id), cancel).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }, CancellationToken.None);
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        return clients;
+    }
+
+    public async Task<WsClient?> ConnectOneAsync(int id, DeliveryTracker tracker, int? socketReceiveBuffer, CancellationToken cancel)
+    {
+        var source = options.Sources[id % options.Sources.Length];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(options.ConnectTimeout);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var client = await WsClient.ConnectAsync(
+                id, options.Target, source, tracker, options.ReceiveBuffer, socketReceiveBuffer, timeout.Token).ConfigureAwait(false);
+            ConnectMicros.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+            Interlocked.Increment(ref _connected);
+            return client;
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _errors);
+            _errorKinds.AddOrUpdate(Describe(e, cancel), 1, (_, n) => n + 1);
+            return null;
+        }
+    }
+
+    private static string Describe(Exception e, CancellationToken cancel) => e switch
+    {
+        OperationCanceledException when cancel.IsCancellationRequested => "run ended",
+        OperationCanceledException => "timeout",
+        SocketException s => s.SocketErrorCode.ToString(),
+        IOException io => io.Message,
+        _ => e.GetType().Name,
+    };
+}

@@ -1,0 +1,9 @@
+namespace ActorPush.LoadTest;
+
+public enum Scenario
+{
+    Fanout,
+    Idle,
+    Churn,
+    Slow,
+}
