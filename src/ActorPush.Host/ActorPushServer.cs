@@ -1,7 +1,9 @@
 using Akka.Hosting;
 using ActorPush.Actors;
 using ActorPush.Actors.Settings;
+using ActorPush.Host.Api;
 using ActorPush.Host.Configuration;
+using ActorPush.Host.Handshake;
 using ActorPush.Host.WebSockets;
 
 namespace ActorPush.Host;
@@ -27,6 +29,7 @@ public static class ActorPushServer
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(DefaultUrl);
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<HandshakePolicy>();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Services.AddAkka("actorpush", akka =>
         {
@@ -43,6 +46,7 @@ public static class ActorPushServer
         app.UseWebSockets();
         app.MapGet("/ping", () => Results.Text("pong", "text/plain"));
         app.MapGet("/im", ImEndpoint.HandleAsync);
+        app.MapPushApi();
         return app;
     }
 }

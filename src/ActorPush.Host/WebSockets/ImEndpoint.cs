@@ -1,33 +1,33 @@
-using Akka.Actor;
-using Akka.Hosting;
-using ActorPush.Actors;
-using ActorPush.Actors.Messages;
-using ActorPush.Actors.Metrics;
 using ActorPush.Actors.Settings;
 using ActorPush.Actors.Transport;
+using ActorPush.Host.Handshake;
+using ActorPush.Host.Sessions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 
 namespace ActorPush.Host.WebSockets;
 
 /// <summary>
-/// <c>GET /im?user_id=ID</c>: checks the request, upgrades it, gives the connection a ClientActor and
-/// runs it until it closes.
+/// <c>GET /im?user_id=ID</c>: asks the <see cref="HandshakePolicy"/>, upgrades, starts a
+/// <see cref="ClientSession"/> and runs the connection until it closes.
 /// </summary>
 internal static partial class ImEndpoint
 {
     public static async Task HandleAsync(
         HttpContext context,
         ActorPushSettings settings,
-        ActorSystem system,
-        IRequiredActor<RegistryActor> registry,
-        IRequiredActor<BroadcastActor> broadcast,
+        HandshakePolicy policy,
         IHostApplicationLifetime lifetime,
         ILogger<WebSocketConnection> logger)
     {
-        var userIdValues = context.Request.Query["user_id"];
-        if (UserIdRules.Problem(userIdValues) is { } problem)
+        var request = new HandshakeRequest(
+            context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal),
+            context.Request.Headers.Origin.Count > 0 ? context.Request.Headers.Origin.ToString() : null,
+            context.Connection.RemoteIpAddress);
+        var decision = await policy.EvaluateAsync(request, context.RequestAborted);
+        if (decision is Refused refused)
         {
-            await Refuse(context, StatusCodes.Status400BadRequest, problem);
+            await Refuse(context, refused.Status, refused.Text);
             return;
         }
 
@@ -38,37 +38,29 @@ internal static partial class ImEndpoint
             return;
         }
 
-        var userId = userIdValues[0]!;
-        var registryRef = await registry.GetAsync(context.RequestAborted);
-        var onMessage = ClientMessageHandler(settings, await broadcast.GetAsync(context.RequestAborted), PushMetrics.Get(system));
-
+        var accepted = (Accepted)decision;
+        var sessionContext = await ClientSessionContext.ResolveAsync(context.RequestServices, context.RequestAborted);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = settings.KeepAliveInterval,
             KeepAliveTimeout = settings.KeepAliveTimeout,
         });
-        var connection = new WebSocketConnection(socket, settings, onMessage);
-        var client = system.ActorOf(ClientActor.Props(userId, connection, registryRef));
+        ClientSession? session = null;
+        var connection = new WebSocketConnection(socket, settings, frame => session!.OnMessage(frame), context.Abort);
+        session = ClientSession.Start(accepted, connection, sessionContext);
         using var stopping = lifetime.ApplicationStopping.Register(
             static state => ((IClientConnection)state!).Close(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway), connection);
-        LogConnected(logger, userId);
+        LogConnected(logger, accepted.UserId);
         try
         {
             await connection.RunAsync();
         }
         finally
         {
-            client.Tell(PoisonPill.Instance);
-            LogDisconnected(logger, userId, connection.CloseCode);
+            session.End();
+            LogDisconnected(logger, accepted.UserId, connection.CloseCode);
         }
     }
-
-    private static Action<OutboundFrame> ClientMessageHandler(ActorPushSettings settings, IActorRef broadcast, PushMetrics metrics) =>
-        settings.Publish switch
-        {
-            PublishMode.Broadcast => frame => broadcast.Tell(new Publish(frame), ActorRefs.NoSender),
-            _ => _ => metrics.ClientFrameDiscarded(),
-        };
 
     private static Task Refuse(HttpContext context, int status, string text)
     {

@@ -21,7 +21,8 @@ internal sealed class WebSocketConnection : IClientConnection
 
     private readonly WebSocket _socket;
     private readonly ActorPushSettings _settings;
-    private readonly Action<OutboundFrame> _onMessage;
+    private readonly Func<OutboundFrame, ushort> _onMessage;
+    private readonly Action _abortTransport;
     private readonly Channel<OutboundFrame> _outbound =
         Channel.CreateUnbounded<OutboundFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
@@ -32,9 +33,12 @@ internal sealed class WebSocketConnection : IClientConnection
     private volatile bool _discardQueue;
     private volatile bool _finished;
 
-    public WebSocketConnection(WebSocket socket, ActorPushSettings settings, Action<OutboundFrame> onMessage)
+    /// <param name="onMessage">Called with each whole client message; returns 0, or a close code to close the connection with.</param>
+    /// <param name="abortTransport">Tears the TCP connection down at once (<c>HttpContext.Abort</c>).</param>
+    public WebSocketConnection(WebSocket socket, ActorPushSettings settings, Func<OutboundFrame, ushort> onMessage, Action abortTransport)
     {
         _socket = socket;
+        _abortTransport = abortTransport;
         _settings = settings;
         _onMessage = onMessage;
     }
@@ -86,7 +90,7 @@ internal sealed class WebSocketConnection : IClientConnection
     {
         await Task.Delay(_settings.CloseTimeout).ConfigureAwait(false);
         if (!_finished)
-            _socket.Abort();
+            Abort();
     }
 
     private async Task SendLoopAsync()
@@ -112,7 +116,7 @@ internal sealed class WebSocketConnection : IClientConnection
         }
         catch (Exception e) when (IsConnectionEnd(e))
         {
-            _socket.Abort();
+            Abort();
         }
     }
 
@@ -164,7 +168,9 @@ internal sealed class WebSocketConnection : IClientConnection
                 var kind = result.MessageType == WebSocketMessageType.Text ? FrameKind.Text : FrameKind.Binary;
                 var payload = length == 0 ? [] : buffer!.AsSpan(0, length).ToArray(); // the one copy every recipient shares
                 ReturnBuffer(ref buffer);
-                _onMessage(new OutboundFrame(payload, kind));
+                var closeCode = _onMessage(new OutboundFrame(payload, kind));
+                if (closeCode != 0)
+                    RequestClose(closeCode, "", discardQueue: true);
             }
 
             ReturnBuffer(ref buffer);
@@ -172,8 +178,11 @@ internal sealed class WebSocketConnection : IClientConnection
         }
         catch (Exception e) when (IsConnectionEnd(e))
         {
-            // The framework closes a text frame with invalid UTF-8 with 1007 itself and ends up here.
-            _socket.Abort();
+            // A protocol error the framework answered with a close frame of its own (1007 for invalid
+            // UTF-8, 1002 for a malformed frame) or a keepalive timeout leaves the socket closed or aborted
+            // by the framework: end normally. Anything else means the peer is gone: abort the transport.
+            if (_socket.State is not (WebSocketState.CloseSent or WebSocketState.Aborted))
+                Abort();
         }
         finally
         {
@@ -194,6 +203,12 @@ internal sealed class WebSocketConnection : IClientConnection
             if (result.MessageType == WebSocketMessageType.Close)
                 return;
         }
+    }
+
+    private void Abort()
+    {
+        _socket.Abort();
+        _abortTransport();
     }
 
     private byte[] Grow(byte[] buffer, int length)

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Primitives;
 
-namespace ActorPush.Host.WebSockets;
+namespace ActorPush.Host.Handshake;
 
 /// <summary>What a <c>user_id</c> on <c>/im</c> must look like. Checked before any upgrade.</summary>
 public static class UserIdRules
