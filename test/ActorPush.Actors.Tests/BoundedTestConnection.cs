@@ -1,0 +1,90 @@
+using ActorPush.Actors.Transport;
+
+namespace ActorPush.Actors.Tests;
+
+/// <summary>
+/// Test double of the <see cref="IClientConnection"/> seam: a byte-counted outbound queue with a limit,
+/// like the Host's connection, but nothing drains it unless a spec calls <see cref="Drain"/>: a client
+/// that never reads. Records every offer, every queued frame and every close; safe to read from the
+/// test thread while the actor writes.
+/// </summary>
+internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
+{
+    private readonly object _gate = new();
+    private readonly Queue<OutboundFrame> _queue = new();
+    private readonly List<OutboundFrame> _accepted = [];
+    private readonly List<(ushort Code, string Reason)> _closes = [];
+    private long _queuedBytes;
+    private int _offers;
+    private Exception? _failNextSend;
+
+    /// <summary>Every TrySend call, accepted or not (also after close).</summary>
+    public int Offers
+    {
+        get { lock (_gate) return _offers; }
+    }
+
+    /// <summary>Frames accepted into the queue, in order (drained ones included).</summary>
+    public IReadOnlyList<OutboundFrame> Accepted
+    {
+        get { lock (_gate) return [.. _accepted]; }
+    }
+
+    /// <summary>Every Close call, in order (the transport honours only the first).</summary>
+    public IReadOnlyList<(ushort Code, string Reason)> Closes
+    {
+        get { lock (_gate) return [.. _closes]; }
+    }
+
+    public long QueuedBytes
+    {
+        get { lock (_gate) return _queuedBytes; }
+    }
+
+    /// <summary>The next TrySend throws <paramref name="error"/> (a transport fault), once.</summary>
+    public void FailNextSend(Exception error)
+    {
+        lock (_gate) _failNextSend = error;
+    }
+
+    /// <summary>The send loop writes one frame to the wire: frees its bytes. Null when the queue is empty.</summary>
+    public OutboundFrame? Drain()
+    {
+        lock (_gate)
+        {
+            if (!_queue.TryDequeue(out var frame))
+                return null;
+            _queuedBytes -= frame.Size;
+            return frame;
+        }
+    }
+
+    public bool TrySend(OutboundFrame frame)
+    {
+        lock (_gate)
+        {
+            _offers++;
+            if (_failNextSend is { } error)
+            {
+                _failNextSend = null;
+                throw error;
+            }
+
+            // The seam's contract: a closing connection accepts and discards.
+            if (_closes.Count > 0)
+                return true;
+            if (_queuedBytes + frame.Size > limitBytes)
+                return false;
+
+            _queuedBytes += frame.Size;
+            _queue.Enqueue(frame);
+            _accepted.Add(frame);
+            return true;
+        }
+    }
+
+    public void Close(ushort code, string reason)
+    {
+        lock (_gate) _closes.Add((code, reason));
+    }
+}
