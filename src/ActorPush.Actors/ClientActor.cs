@@ -33,6 +33,11 @@ public sealed class ClientActor : UntypedActor
 
     protected override void PreStart() => _registry.Tell(new Register(_userId, Self));
 
+    // A restart keeps the registration it already has: registering again would count the connection twice.
+    protected override void PostRestart(Exception reason)
+    {
+    }
+
     protected override void OnReceive(object message)
     {
         switch (message)

@@ -4,6 +4,7 @@ using ActorPush.Actors.Settings;
 using ActorPush.Host.Api;
 using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
+using ActorPush.Host.Transport;
 using ActorPush.Host.WebSockets;
 
 namespace ActorPush.Host;
@@ -30,6 +31,8 @@ public static class ActorPushServer
             builder.WebHost.UseUrls(DefaultUrl);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<HandshakePolicy>();
+        builder.Services.AddSingleton<ConnectionTracker>();
+        builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Services.AddAkka("actorpush", akka =>
         {
@@ -43,9 +46,8 @@ public static class ActorPushServer
         });
 
         var app = builder.Build();
-        app.UseWebSockets();
         app.MapGet("/ping", () => Results.Text("pong", "text/plain"));
-        app.MapGet("/im", ImEndpoint.HandleAsync);
+        app.MapGet("/im", ImEndpoint.Handle);
         app.MapPushApi();
         return app;
     }

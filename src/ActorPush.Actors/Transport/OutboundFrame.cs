@@ -3,30 +3,76 @@ using Akka.Event;
 
 namespace ActorPush.Actors.Transport;
 
-/// <summary>What kind of WebSocket data frame a payload travels in.</summary>
+/// <summary>What kind of WebSocket frame a payload travels in (the RFC 6455 opcode).</summary>
 public enum FrameKind : byte
 {
     Text = 1,
     Binary = 2,
+
+    /// <summary>Control frame the transport sends for keepalive.</summary>
+    Ping = 9,
+
+    /// <summary>Control frame the transport sends in answer to a client's ping.</summary>
+    Pong = 10,
 }
 
 /// <summary>
-/// One message on its way out. It is created once per publish and the same instance (and the same
-/// bytes) is handed to every recipient: nothing on the fan-out path copies or re-encodes it.
-/// Frames that reach a client that is already gone are not logged as dead letters.
+/// One message on its way out, encoded once as a complete server-to-client WebSocket frame (RFC 6455:
+/// FIN set, unmasked). The same instance, and the same bytes, go to every recipient: nothing on the
+/// fan-out path copies or re-encodes it. Frames that reach a client that is already gone are not
+/// logged as dead letters.
 /// </summary>
 public sealed class OutboundFrame : INoSerializationVerificationNeeded, IDeadLetterSuppression
 {
-    public OutboundFrame(ReadOnlyMemory<byte> payload, FrameKind kind)
-    {
-        Payload = payload;
-        Kind = kind;
-    }
+    private readonly byte[] _encoded;
+    private readonly int _headerLength;
 
-    public ReadOnlyMemory<byte> Payload { get; }
+    /// <summary>Copies <paramref name="payload"/> once, behind its frame header.</summary>
+    public OutboundFrame(ReadOnlySpan<byte> payload, FrameKind kind)
+    {
+        Kind = kind;
+        _headerLength = HeaderLength(payload.Length);
+        _encoded = new byte[_headerLength + payload.Length];
+        WriteHeader(_encoded, (byte)kind, payload.Length);
+        payload.CopyTo(_encoded.AsSpan(_headerLength));
+    }
 
     public FrameKind Kind { get; }
 
+    /// <summary>The message itself, without the frame header.</summary>
+    public ReadOnlyMemory<byte> Payload => _encoded.AsMemory(_headerLength);
+
+    /// <summary>The complete frame as it goes on the wire.</summary>
+    public ReadOnlyMemory<byte> Encoded => _encoded;
+
     /// <summary>Bytes this frame costs in a connection's outbound queue.</summary>
-    public int Size => Payload.Length;
+    public int Size => _encoded.Length;
+
+    /// <summary>Length of a server frame header for a payload of <paramref name="payloadLength"/> bytes.</summary>
+    public static int HeaderLength(int payloadLength) => payloadLength switch
+    {
+        < 126 => 2,
+        <= ushort.MaxValue => 4,
+        _ => 10,
+    };
+
+    /// <summary>Writes an unmasked, final frame header with <paramref name="opcode"/>; returns its length.</summary>
+    public static int WriteHeader(Span<byte> destination, byte opcode, int payloadLength)
+    {
+        destination[0] = (byte)(0x80 | opcode);
+        switch (payloadLength)
+        {
+            case < 126:
+                destination[1] = (byte)payloadLength;
+                return 2;
+            case <= ushort.MaxValue:
+                destination[1] = 126;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)payloadLength);
+                return 4;
+            default:
+                destination[1] = 127;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)payloadLength);
+                return 10;
+        }
+    }
 }

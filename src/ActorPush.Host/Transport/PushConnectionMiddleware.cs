@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using ActorPush.Actors.Settings;
+using ActorPush.Host.Handshake;
+using ActorPush.Host.Sessions;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace ActorPush.Host.Transport;
+
+/// <summary>
+/// Kestrel connection middleware in front of the HTTP pipeline. It looks at the first bytes of every
+/// new connection: a WebSocket handshake on <c>GET /im</c> is answered here (policy check, 101, then
+/// <see cref="PushWebSocket"/> on the raw pipes); every other request, and a plain GET on /im without
+/// upgrade headers, goes to ASP.NET Core untouched (nothing is consumed before handing over).
+/// </summary>
+internal sealed partial class PushConnectionMiddleware
+{
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+    private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
+
+    private readonly ConnectionDelegate _next;
+    private readonly IServiceProvider _services;
+    private readonly ActorPushSettings _settings;
+    private readonly HandshakePolicy _policy;
+    private readonly ConnectionTracker _tracker;
+    private readonly ILogger _logger;
+    private Task<ClientSessionContext>? _sessionContext;
+
+    private PushConnectionMiddleware(ConnectionDelegate next, IServiceProvider services)
+    {
+        _next = next;
+        _services = services;
+        _settings = services.GetRequiredService<ActorPushSettings>();
+        _policy = services.GetRequiredService<HandshakePolicy>();
+        _tracker = services.GetRequiredService<ConnectionTracker>();
+        _logger = services.GetRequiredService<ILogger<PushConnectionMiddleware>>();
+    }
+
+    /// <summary>Puts the middleware in front of every endpoint Kestrel listens on.</summary>
+    public static void Install(KestrelServerOptions kestrel) =>
+        kestrel.ConfigureEndpointDefaults(listen =>
+            listen.Use(next => new PushConnectionMiddleware(next, kestrel.ApplicationServices).OnConnectedAsync));
+
+    private async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        handshakeTimeout.CancelAfter(HandshakeTimeout);
+        ReadResult result;
+        try
+        {
+            // 1. Sniff: is the first request a GET on /im at all? Look, consume nothing.
+            while (true)
+            {
+                result = await input.ReadAsync(handshakeTimeout.Token);
+                var sniff = HandshakeParser.SniffRequest(result.Buffer);
+                if (sniff == HandshakeParser.Sniff.Ours)
+                    break;
+                if (sniff == HandshakeParser.Sniff.NeedMore && !result.IsCompleted)
+                {
+                    input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                    continue;
+                }
+
+                input.AdvanceTo(result.Buffer.Start);
+                await _next(connection);
+                return;
+            }
+
+            // 2. Read the whole head, within limits.
+            SequencePosition endOfHead;
+            while (!HandshakeParser.TryFindHead(result.Buffer, out endOfHead, out var tooLarge))
+            {
+                if (tooLarge || result.IsCompleted)
+                {
+                    input.AdvanceTo(result.Buffer.End);
+                    if (tooLarge)
+                        await RespondAsync(connection, 431, "request head too large");
+                    return;
+                }
+
+                input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                result = await input.ReadAsync(handshakeTimeout.Token);
+            }
+
+            var head = result.Buffer.Slice(0, endOfHead);
+            var parsed = HandshakeParser.Parse(head.Slice(0, head.Length - 4), out var problem);
+            if (parsed is { IsUpgrade: false })
+            {
+                input.AdvanceTo(result.Buffer.Start); // a plain GET /im: ASP.NET Core answers it
+                await _next(connection);
+                return;
+            }
+
+            input.AdvanceTo(endOfHead);
+            if (parsed is null)
+            {
+                await RespondAsync(connection, 400, problem!);
+                return;
+            }
+
+            await HandshakeAsync(connection, parsed, handshakeTimeout.Token);
+        }
+        catch (OperationCanceledException) when (handshakeTimeout.IsCancellationRequested)
+        {
+            LogHandshakeTimedOut(_logger, connection.ConnectionId);
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException)
+        {
+            // The peer went away during the handshake: nothing to answer.
+        }
+    }
+
+    private async Task HandshakeAsync(ConnectionContext connection, ParsedHandshake parsed, CancellationToken cancellationToken)
+    {
+        if (parsed.HasBody)
+        {
+            await RespondAsync(connection, 400, "a WebSocket handshake has no body");
+            return;
+        }
+
+        if (parsed.Version != "13")
+        {
+            await RespondAsync(connection, 426, "only WebSocket version 13 is supported", "Sec-WebSocket-Version: 13\r\n");
+            return;
+        }
+
+        if (!IsValidKey(parsed.Key))
+        {
+            await RespondAsync(connection, 400, "Sec-WebSocket-Key is missing or malformed");
+            return;
+        }
+
+        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        var decision = await _policy.EvaluateAsync(new HandshakeRequest(parsed.Query, parsed.Origin, remote), cancellationToken);
+        if (decision is Refused refused)
+        {
+            await RespondAsync(connection, refused.Status, refused.Text);
+            return;
+        }
+
+        var accepted = (Accepted)decision;
+        var sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
+        await WriteSwitchingProtocolsAsync(connection.Transport.Output, parsed.Key!);
+
+        var socket = new PushWebSocket(connection, _settings);
+        var session = ClientSession.Start(accepted, socket, sessionContext);
+        socket.Attach(session);
+        _tracker.Add(socket);
+        LogConnected(_logger, accepted.UserId, connection.ConnectionId);
+        try
+        {
+            await socket.RunAsync();
+        }
+        finally
+        {
+            _tracker.Remove(socket);
+            session.End();
+            LogDisconnected(_logger, accepted.UserId, connection.ConnectionId, socket.CloseCode);
+        }
+
+        await connection.Transport.Output.CompleteAsync();
+        await connection.Transport.Input.CompleteAsync();
+    }
+
+    private static bool IsValidKey(string? key)
+    {
+        Span<byte> decoded = stackalloc byte[24];
+        return key is { Length: 24 } && Convert.TryFromBase64String(key, decoded, out var written) && written == 16;
+    }
+
+    private static async Task WriteSwitchingProtocolsAsync(PipeWriter output, string key)
+    {
+        Span<byte> keyAndGuid = stackalloc byte[24 + AcceptGuid.Length];
+        Encoding.ASCII.GetBytes(key, keyAndGuid);
+        AcceptGuid.CopyTo(keyAndGuid[24..]);
+        var accept = Convert.ToBase64String(SHA1.HashData(keyAndGuid));
+        var response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                       $"Sec-WebSocket-Accept: {accept}\r\n\r\n";
+        output.Write(Encoding.ASCII.GetBytes(response));
+        await output.FlushAsync();
+    }
+
+    /// <summary>Refuses the handshake with an HTTP status and a short text, then closes the connection.</summary>
+    private static async Task RespondAsync(ConnectionContext connection, int status, string text, string extraHeaders = "")
+    {
+        var body = Encoding.UTF8.GetBytes(text + "\n");
+        var head = $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\n" +
+                   "Content-Type: text/plain; charset=utf-8\r\n" +
+                   $"Content-Length: {body.Length}\r\n{extraHeaders}Connection: close\r\n\r\n";
+        var output = connection.Transport.Output;
+        output.Write(Encoding.ASCII.GetBytes(head));
+        output.Write(body);
+        await output.FlushAsync();
+        await output.CompleteAsync();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "WebSocket connected for {UserId} ({ConnectionId})")]
+    private static partial void LogConnected(ILogger logger, string userId, string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "WebSocket of {UserId} ({ConnectionId}) ended, close code {CloseCode}")]
+    private static partial void LogDisconnected(ILogger logger, string userId, string connectionId, ushort closeCode);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Handshake of {ConnectionId} timed out")]
+    private static partial void LogHandshakeTimedOut(ILogger logger, string connectionId);
+}

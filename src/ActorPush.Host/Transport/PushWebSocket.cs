@@ -1,0 +1,444 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Unicode;
+using System.Threading.Channels;
+using ActorPush.Actors.Settings;
+using ActorPush.Actors.Transport;
+using ActorPush.Host.Sessions;
+using Microsoft.AspNetCore.Connections;
+
+namespace ActorPush.Host.Transport;
+
+/// <summary>
+/// One WebSocket connection, framed by hand (RFC 6455) directly on Kestrel's transport pipes: no
+/// HTTP request state survives the upgrade, and an idle connection holds no buffer (its pending pipe
+/// read holds none). The receive loop parses client frames and hands whole messages to the
+/// <see cref="ClientSession"/>; the send loop drains a bounded queue counted in bytes, copies each
+/// frame's shared, pre-encoded bytes into the pipe and flushes once per batch, so queued frames
+/// leave in one socket write. Whichever loop ends first starts the close; a close that does not
+/// finish within <c>actorpush.client.close-timeout</c> aborts the connection.
+/// </summary>
+internal sealed class PushWebSocket : IClientConnection
+{
+    private const int FlushThreshold = 64 * 1024;
+    private static readonly OutboundFrame PingFrame = new([], FrameKind.Ping);
+
+    private readonly ConnectionContext _connection;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly ActorPushSettings _settings;
+    private readonly Channel<OutboundFrame> _outbound =
+        Channel.CreateUnbounded<OutboundFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+
+    private ClientSession? _session;
+    private long _queuedBytes;
+    private int _closeRequested;
+    private ushort _closeCode;
+    private string _closeReason = "";
+    private volatile bool _discardQueue;
+    private volatile bool _finished;
+
+    // Keepalive (see ConnectionTracker): when we last read anything, and when our unanswered ping left.
+    private long _lastReceived = Environment.TickCount64;
+    private long _pingSentAt;
+
+    // Receive state: the frame being read and the message being assembled.
+    private FrameHeader _frame;
+    private bool _inFrame;
+    private bool _discardFrame;
+    private bool _discardEverything;
+    private long _frameRemaining;
+    private long _frameOffset;
+    private Opcode _messageOpcode;
+    private byte[]? _message;
+    private int _messageLength;
+    private byte[]? _control;
+    private int _controlLength;
+
+    public PushWebSocket(ConnectionContext connection, ActorPushSettings settings)
+    {
+        _connection = connection;
+        _input = connection.Transport.Input;
+        _output = connection.Transport.Output;
+        _settings = settings;
+    }
+
+    /// <summary>The close code this side sent (or echoed); 0 while open.</summary>
+    public ushort CloseCode => Volatile.Read(ref _closeRequested) == 0 ? (ushort)0 : _closeCode;
+
+    public void Attach(ClientSession session) => _session = session;
+
+    public bool TrySend(OutboundFrame frame)
+    {
+        if (Volatile.Read(ref _closeRequested) != 0)
+            return true; // closing: frames are discarded, this is not a slow consumer
+
+        if (Interlocked.Add(ref _queuedBytes, frame.Size) > _settings.SendQueueLimit)
+        {
+            Interlocked.Add(ref _queuedBytes, -frame.Size);
+            return false;
+        }
+
+        if (!_outbound.Writer.TryWrite(frame))
+            Interlocked.Add(ref _queuedBytes, -frame.Size); // completed meanwhile: closing
+        return true;
+    }
+
+    public void Close(ushort code, string reason) => RequestClose(code, reason, discardQueue: code != CloseCodes.GoingAway);
+
+    /// <summary>Tears the TCP connection down at once.</summary>
+    public void Abort(string why)
+    {
+        if (!_finished)
+            _connection.Abort(new ConnectionAbortedException(why));
+    }
+
+    /// <summary>Called by the <see cref="ConnectionTracker"/> every sweep: pings an idle connection, aborts one that does not answer.</summary>
+    public void KeepAlive(long now, long intervalMs, long timeoutMs)
+    {
+        var lastReceived = Volatile.Read(ref _lastReceived);
+        var pingSentAt = _pingSentAt;
+        if (pingSentAt != 0)
+        {
+            if (lastReceived >= pingSentAt)
+                _pingSentAt = pingSentAt = 0;
+            else if (now - pingSentAt >= timeoutMs)
+            {
+                Abort(CloseCodes.Reasons.KeepAliveTimeout);
+                return;
+            }
+        }
+
+        if (pingSentAt == 0 && now - lastReceived >= intervalMs && Volatile.Read(ref _closeRequested) == 0)
+        {
+            _pingSentAt = now;
+            _outbound.Writer.TryWrite(PingFrame);
+        }
+    }
+
+    /// <summary>Runs both loops until the connection is closed or aborted. Never throws for a vanished peer.</summary>
+    public async Task RunAsync()
+    {
+        var receiving = ReceiveLoopAsync();
+        var sending = SendLoopAsync();
+        await Task.WhenAny(receiving, sending).ConfigureAwait(false);
+        RequestClose(CloseCodes.Normal, "", discardQueue: true); // no-op when a close is already under way
+        await Task.WhenAll(receiving, sending).ConfigureAwait(false);
+        _finished = true;
+        ReturnBuffers();
+    }
+
+    private void RequestClose(ushort code, string reason, bool discardQueue)
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+            return;
+        _closeCode = code;
+        _closeReason = reason;
+        _discardQueue = discardQueue;
+        _outbound.Writer.TryComplete(); // the send loop drains (or discards) what is queued, then sends the close frame
+        _ = AbortAfterCloseTimeoutAsync();
+    }
+
+    private async Task AbortAfterCloseTimeoutAsync()
+    {
+        await Task.Delay(_settings.CloseTimeout).ConfigureAwait(false);
+        Abort("close handshake timed out");
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _outbound.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                var unflushed = 0;
+                while (reader.TryRead(out var frame))
+                {
+                    if (frame.Kind is FrameKind.Text or FrameKind.Binary)
+                    {
+                        Interlocked.Add(ref _queuedBytes, -frame.Size);
+                        if (_discardQueue)
+                            continue;
+                    }
+
+                    _output.Write(frame.Encoded.Span);
+                    unflushed += frame.Size;
+                    if (unflushed >= FlushThreshold)
+                    {
+                        unflushed = 0;
+                        if ((await _output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                            return;
+                    }
+                }
+
+                if ((await _output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                    return;
+            }
+
+            // The queue was completed: a close was requested. Send our close frame.
+            WriteCloseFrame(_closeCode, _closeReason);
+            await _output.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsConnectionEnd(e))
+        {
+            Abort("send failed");
+        }
+    }
+
+    private void WriteCloseFrame(ushort code, string reason)
+    {
+        var reasonLength = Math.Min(Encoding.UTF8.GetByteCount(reason), 123);
+        var span = _output.GetSpan(4 + reasonLength);
+        span[0] = 0x88;
+        span[1] = (byte)(2 + reasonLength);
+        BinaryPrimitives.WriteUInt16BigEndian(span[2..], code);
+        Encoding.UTF8.GetBytes(reason.AsSpan(), span.Slice(4, reasonLength));
+        _output.Advance(4 + reasonLength);
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync().ConfigureAwait(false);
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                var buffer = result.Buffer;
+                var peerClosed = Process(ref buffer);
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (peerClosed || result.IsCompleted || result.IsCanceled)
+                    return;
+            }
+        }
+        catch (Exception e) when (IsConnectionEnd(e))
+        {
+            Abort("receive failed");
+        }
+    }
+
+    /// <summary>Consumes whole and partial frames from <paramref name="buffer"/>. Returns true once the peer's close frame was read.</summary>
+    private bool Process(ref ReadOnlySequence<byte> buffer)
+    {
+        while (true)
+        {
+            if (_discardEverything)
+            {
+                buffer = buffer.Slice(buffer.End);
+                return false;
+            }
+
+            if (!_inFrame)
+            {
+                var parsed = FrameHeader.TryParse(buffer, out var header, out var headerLength);
+                if (parsed == FrameHeader.Result.Incomplete)
+                    return false;
+                if (parsed == FrameHeader.Result.ProtocolError)
+                {
+                    Fail(CloseCodes.ProtocolError, "protocol error");
+                    _discardEverything = true; // frame boundaries are lost: wait for the deadline or EOF
+                    continue;
+                }
+
+                buffer = buffer.Slice(headerLength);
+                StartFrame(header);
+            }
+
+            var take = (int)Math.Min(_frameRemaining, buffer.Length);
+            if (take > 0)
+            {
+                CopyPayload(buffer.Slice(0, take));
+                buffer = buffer.Slice(take);
+                _frameRemaining -= take;
+                _frameOffset += take;
+            }
+
+            if (_frameRemaining > 0)
+                return false;
+            _inFrame = false;
+            if (EndFrame())
+                return true;
+        }
+    }
+
+    private void StartFrame(FrameHeader header)
+    {
+        _frame = header;
+        _inFrame = true;
+        _frameRemaining = header.PayloadLength;
+        _frameOffset = 0;
+        _discardFrame = Volatile.Read(ref _closeRequested) != 0 && header.Opcode != Opcode.Close;
+        if (_discardFrame)
+            return;
+
+        if (header.IsControl)
+        {
+            _control ??= ArrayPool<byte>.Shared.Rent(FrameHeader.MaxControlPayload);
+            _controlLength = 0;
+            return;
+        }
+
+        var continuation = header.Opcode == Opcode.Continuation;
+        if (continuation != (_messageOpcode != 0))
+        {
+            Fail(CloseCodes.ProtocolError, continuation ? "continuation without a message" : "new message inside a fragmented one");
+            return;
+        }
+
+        if (_messageLength + header.PayloadLength > _settings.MaxMessageSize)
+        {
+            Fail(CloseCodes.MessageTooBig, CloseCodes.Reasons.MessageTooBig);
+            return;
+        }
+
+        if (!continuation)
+            _messageOpcode = header.Opcode;
+        EnsureMessageCapacity(_messageLength + (int)header.PayloadLength);
+    }
+
+    private void CopyPayload(ReadOnlySequence<byte> payload)
+    {
+        if (_discardFrame)
+            return;
+        Span<byte> destination;
+        if (_frame.IsControl)
+        {
+            destination = _control.AsSpan(_controlLength, (int)payload.Length);
+            _controlLength += (int)payload.Length;
+        }
+        else
+        {
+            destination = _message.AsSpan(_messageLength, (int)payload.Length);
+            _messageLength += (int)payload.Length;
+        }
+
+        payload.CopyTo(destination);
+        FrameHeader.Unmask(destination, _frame.Mask, _frameOffset);
+    }
+
+    /// <summary>A frame was read completely. Returns true when it was the peer's close frame.</summary>
+    private bool EndFrame()
+    {
+        if (_frame.IsControl)
+            return EndControlFrame();
+        if (_discardFrame)
+            return false;
+
+        if (!_frame.Fin)
+            return false;
+
+        var message = _message.AsSpan(0, _messageLength);
+        var kind = _messageOpcode == Opcode.Text ? FrameKind.Text : FrameKind.Binary;
+        _messageOpcode = 0;
+        _messageLength = 0;
+        if (kind == FrameKind.Text && !Utf8.IsValid(message))
+        {
+            Fail(CloseCodes.InvalidPayload, CloseCodes.Reasons.InvalidPayload);
+            return false;
+        }
+
+        var closeCode = _session!.OnMessage(new OutboundFrame(message, kind)); // the one copy every recipient shares
+        ReturnMessageBuffer();
+        if (closeCode != 0)
+            Fail(closeCode, "");
+        return false;
+    }
+
+    private bool EndControlFrame()
+    {
+        var payload = _discardFrame ? ReadOnlySpan<byte>.Empty : _control.AsSpan(0, _controlLength);
+        var peerClosed = false;
+        switch (_frame.Opcode)
+        {
+            case Opcode.Close:
+                OnPeerClose(payload);
+                peerClosed = true;
+                break;
+            case Opcode.Ping when !_discardFrame:
+                _outbound.Writer.TryWrite(new OutboundFrame(payload, FrameKind.Pong));
+                break;
+            // Pong: any read already counts as a sign of life.
+        }
+
+        // Control frames are rare (keepalive): hold no buffer between them.
+        if (_control is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_control);
+            _control = null;
+        }
+
+        return peerClosed;
+    }
+
+    private void OnPeerClose(ReadOnlySpan<byte> payload)
+    {
+        if (Volatile.Read(ref _closeRequested) != 0)
+            return; // the answer to our own close: done
+        if (payload.Length == 0)
+        {
+            RequestClose(CloseCodes.Normal, "", discardQueue: true);
+            return;
+        }
+
+        var code = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : (ushort)0;
+        if (payload.Length == 1 || !IsValidPeerCloseCode(code))
+            RequestClose(CloseCodes.ProtocolError, "invalid close code", discardQueue: true);
+        else if (!Utf8.IsValid(payload[2..]))
+            RequestClose(CloseCodes.InvalidPayload, CloseCodes.Reasons.InvalidPayload, discardQueue: true);
+        else
+            RequestClose(code, "", discardQueue: true); // echo the peer's code, as RFC 6455 suggests
+    }
+
+    /// <summary>Close codes a peer may send (RFC 6455 section 7.4).</summary>
+    private static bool IsValidPeerCloseCode(ushort code) =>
+        code is (>= 1000 and <= 1003) or (>= 1007 and <= 1011) or (>= 3000 and <= 4999);
+
+    /// <summary>A client broke the protocol or a limit: close with <paramref name="code"/> and ignore what it sends until its close frame.</summary>
+    private void Fail(ushort code, string reason)
+    {
+        RequestClose(code, reason, discardQueue: true);
+        _discardFrame = true;
+        _messageOpcode = 0;
+        _messageLength = 0;
+        ReturnMessageBuffer();
+    }
+
+    private void EnsureMessageCapacity(int needed)
+    {
+        if (_message is not null && _message.Length >= needed)
+            return;
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, 1024));
+        if (_message is not null)
+        {
+            _message.AsSpan(0, _messageLength).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_message);
+        }
+
+        _message = bigger;
+    }
+
+    private void ReturnMessageBuffer()
+    {
+        if (_message is null)
+            return;
+        ArrayPool<byte>.Shared.Return(_message);
+        _message = null;
+    }
+
+    private void ReturnBuffers()
+    {
+        ReturnMessageBuffer();
+        if (_control is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_control);
+            _control = null;
+        }
+    }
+
+    private static bool IsConnectionEnd(Exception e) =>
+        e is IOException or OperationCanceledException or ObjectDisposedException or ConnectionResetException
+            or ConnectionAbortedException;
+}
