@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ActorPush.Host.Tests.Infrastructure;
+
+/// <summary>
+/// The built server started as its own process (<c>dotnet ActorPush.Host.dll ...</c>), for what only a
+/// real process shows: default address, command line, config files, signals and exit codes.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Id => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(HostDll);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        info.Environment.Remove("ASPNETCORE_URLS");
+        info.Environment.Remove("ACTORPUSH_CONFIG");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[key] = value;
+        return new ServerProcess(Process.Start(info)!);
+    }
+
+    /// <summary>The Host build that sits beside this test build (same configuration).</summary>
+    public static string HostDll
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0
+            var dll = Path.Combine(RepoRoot, "src", "ActorPush.Host", "bin", configuration, "net10.0", "ActorPush.Host.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("build the Host first", dll);
+        }
+    }
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ActorPush.sln")))
+                dir = dir.Parent;
+            return dir?.FullName ?? throw new DirectoryNotFoundException("ActorPush.sln not found above the test build");
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits until <c>GET /ping</c> on <paramref name="baseUri"/> answers pong, or the process dies.</summary>
+    public async Task WaitUntilServingAsync(Uri baseUri)
+    {
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.HoldsAsync(async () =>
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"server exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                return await http.GetStringAsync("/ping") == "pong";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, $"the server process to answer /ping at {baseUri}", TimeSpan.FromSeconds(60));
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM, as a service manager or <c>docker stop</c> would.</summary>
+    public void Terminate() => Assert.Equal(0, kill(_process.Id, 15));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using ActorPush.Host.Tests.Infrastructure;
+
+namespace ActorPush.Host.Tests;
+
+/// <summary>The server as operators run it: its own process, default address, config files, SIGTERM.</summary>
+public sealed class ServerProcessTests
+{
+    [Fact]
+    public async Task Without_arguments_it_listens_on_port_23333_on_all_interfaces()
+    {
+        await using var server = ServerProcess.Start([]);
+
+        await server.WaitUntilServingAsync(new Uri("http://127.0.0.1:23333"));
+
+        Assert.Contains("http://0.0.0.0:23333", server.Output);
+    }
+
+    [Fact]
+    public async Task Urls_argument_overrides_the_address()
+    {
+        var port = ServerProcess.FreePort();
+        await using var server = ServerProcess.Start(["--urls", $"http://127.0.0.1:{port}"]);
+
+        await server.WaitUntilServingAsync(new Uri($"http://127.0.0.1:{port}"));
+
+        Assert.Contains($"http://127.0.0.1:{port}", server.Output);
+    }
+
+    [Fact]
+    public async Task Sigterm_sends_every_client_1001_and_exits_0_within_the_shutdown_timeout()
+    {
+        var port = ServerProcess.FreePort();
+        var baseUri = new Uri($"http://127.0.0.1:{port}");
+        await using var server = ServerProcess.Start(["--urls", baseUri.ToString()]);
+        await server.WaitUntilServingAsync(baseUri);
+        using var alice = await ConnectAsync(port, "alice");
+        using var bob = await ConnectAsync(port, "bob");
+        await alice.SendTextAsync("hello"); // both are registered once both got it
+        Assert.Equal("hello", await alice.ReceiveTextAsync());
+        Assert.Equal("hello", await bob.ReceiveTextAsync());
+        var stopwatch = Stopwatch.StartNew();
+
+        server.Terminate();
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await alice.ReceiveCloseAsync());
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await bob.ReceiveCloseAsync());
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed} (shutdown-timeout is 10 s)");
+    }
+
+    [Theory]
+    [InlineData("argument")]
+    [InlineData("environment")]
+    public async Task An_override_file_changes_one_key_and_keeps_the_other_defaults(string how)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"actorpush-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(file, "actorpush.max-message-size = 1 KiB\n");
+        var port = ServerProcess.FreePort();
+        string[] args = ["--urls", $"http://127.0.0.1:{port}"];
+        await using var server = how == "argument"
+            ? ServerProcess.Start([.. args, "--config", file])
+            : ServerProcess.Start(args, new Dictionary<string, string> { ["ACTORPUSH_CONFIG"] = file });
+        await server.WaitUntilServingAsync(new Uri($"http://127.0.0.1:{port}"));
+        using var client = await ConnectAsync(port, "alice");
+
+        await client.SendAsync(new byte[1024], WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Equal(1024, (await client.ReceiveMessageAsync()).Payload.Length); // the limit itself still passes
+        await client.SendAsync(new byte[1025], WebSocketMessageType.Binary, true, CancellationToken.None);
+
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, await client.ReceiveCloseAsync());
+        File.Delete(file);
+    }
+
+    [Theory]
+    [InlineData("actorpush.client.sendqueue-limit = 5", "actorpush.client.sendqueue-limit")]
+    [InlineData("actorpush.client.publish = everyone", "actorpush.client.publish")]
+    [InlineData("actorpush.shutdown-timeout = soon", "actorpush.shutdown-timeout")]
+    public async Task A_mistyped_key_or_value_stops_the_start_with_a_message_naming_the_key(string line, string key)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"actorpush-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(file, line + "\n");
+        await using var server = ServerProcess.Start(["--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--config", file]);
+
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(key, server.Output);
+        File.Delete(file);
+    }
+
+    private static async Task<ClientWebSocket> ConnectAsync(int port, string userId)
+    {
+        var socket = new ClientWebSocket();
+        using var timeout = new CancellationTokenSource(Deadlines.Default);
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/im?user_id={userId}"), timeout.Token);
+        return socket;
+    }
+}
