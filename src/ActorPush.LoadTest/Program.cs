@@ -1,5 +1,18 @@
 using ActorPush.LoadTest;
 
+if (args.Length > 0 && args[0] == "summarize")
+{
+    try
+    {
+        return BenchSummary.Run(args);
+    }
+    catch (UsageException e)
+    {
+        Console.Error.WriteLine("error: " + e.Message);
+        return 2;
+    }
+}
+
 LoadOptions options;
 try
 {

@@ -10,7 +10,7 @@ public sealed class RunReport
     public DateTimeOffset StartedAt { get; set; }
     public double WallSeconds { get; set; }
     public bool Passed { get; set; }
-    public List<string> Failures { get; } = [];
+    public List<string> Failures { get; set; } = [];
 
     public int ClientsRequested { get; set; }
     public long Connected { get; set; }

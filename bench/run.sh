@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# One command for the whole benchmark: installs what is missing, builds Release, runs every scenario against
+# ActorPush and the three baselines (server pinned to CPU 0, load tool to CPU 1), and writes
+# bench/results/<timestamp>/{results.json, summary.md, chart.svg, *.json, *.txt}.
+# A full run also copies the summary into docs/performance.md.
+#
+#   bench/run.sh                 full benchmark (~20-30 min on 2 cores)
+#   bench/run.sh --quick         small numbers, every server and scenario (a few minutes)
+#   options: --servers actorpush,kestrel-plain,go-original,node-ws   --scenarios fanout-2k,idle,...
+#            --no-install  --no-docs  --docs (also update docs in quick mode)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+MODE=full
+SERVERS="actorpush,kestrel-plain,go-original,node-ws"
+SCENARIOS="fanout-2k,fanout-10k,latency,idle,storm,churn,slow-ref,slow"
+INSTALL=1
+DOCS=auto
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) MODE=quick ;;
+    --servers) SERVERS="$2"; shift ;;
+    --scenarios) SCENARIOS="$2"; shift ;;
+    --no-install) INSTALL=0 ;;
+    --no-docs) DOCS=no ;;
+    --docs) DOCS=yes ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ "$DOCS" == auto ]] && { [[ "$MODE" == full ]] && DOCS=yes || DOCS=no; }
+
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="$ROOT/bench/results/$STAMP"
+mkdir -p "$OUT"
+LOG="$OUT/run.log"
+log() { echo "[bench $(date -u +%H:%M:%S)] $*" | tee -a "$LOG" >&2; }
+
+# ---------------------------------------------------------------- prerequisites
+need_apt=()
+command -v go >/dev/null 2>&1 || need_apt+=(golang-go)
+[[ -d /usr/share/gocode/src/golang.org/x/net/websocket ]] || need_apt+=(golang-golang-x-net-dev)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+command -v taskset >/dev/null 2>&1 || need_apt+=(util-linux)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [[ ${#need_apt[@]} -gt 0 ]]; then
+  if [[ $INSTALL -eq 1 ]]; then
+    log "installing ${need_apt[*]} (apt)"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need_apt[@]}" >>"$LOG" 2>&1
+  else
+    log "missing ${need_apt[*]} and --no-install given"; exit 1
+  fi
+fi
+if [[ ! -d bench/node-ws/node_modules/ws ]]; then
+  log "npm ci in bench/node-ws"
+  (cd bench/node-ws && npm ci --no-audit --no-fund --silent) >>"$LOG" 2>&1
+fi
+
+CPUS=$(nproc)
+if [[ $CPUS -lt 2 ]]; then log "need at least 2 CPUs for pinning (have $CPUS)"; exit 1; fi
+FD_LIMIT=$(ulimit -n)
+
+# ---------------------------------------------------------------- build
+log "building Release"
+dotnet build -c Release src/ActorPush.Host/ActorPush.Host.csproj -nologo -v q >>"$LOG" 2>&1
+dotnet build -c Release src/ActorPush.LoadTest/ActorPush.LoadTest.csproj -nologo -v q >>"$LOG" 2>&1
+dotnet build -c Release bench/KestrelBaseline/KestrelBaseline.csproj -nologo -v q >>"$LOG" 2>&1
+mkdir -p bench/go-original/bin
+(cd bench/go-original && GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE="${GOCACHE:-/tmp/actorpush-gocache}" \
+  go build -o bin/go-original .) >>"$LOG" 2>&1
+LT="$ROOT/src/ActorPush.LoadTest/bin/Release/net10.0/ActorPush.LoadTest"
+HOST_DIR="$ROOT/src/ActorPush.Host/bin/Release/net10.0"
+KB_DIR="$ROOT/bench/KestrelBaseline/bin/Release/net10.0"
+
+# ---------------------------------------------------------------- machine description
+{
+  echo "{"
+  echo "  \"timestamp\": \"$STAMP\","
+  echo "  \"mode\": \"$MODE\","
+  echo "  \"cpuModel\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//;s/"/\\"/g')\","
+  echo "  \"cpus\": $CPUS,"
+  echo "  \"memTotalKiB\": $(awk '/MemTotal/ {print $2}' /proc/meminfo),"
+  echo "  \"kernel\": \"$(uname -r)\","
+  echo "  \"os\": \"$(. /etc/os-release && echo "$PRETTY_NAME")\","
+  echo "  \"dotnet\": \"$(dotnet --version)\","
+  echo "  \"go\": \"$(go version | awk '{print $3}')\","
+  echo "  \"node\": \"$(node --version)\","
+  echo "  \"ws\": \"$(node -p "require('./bench/node-ws/node_modules/ws/package.json').version")\","
+  echo "  \"fdLimit\": $FD_LIMIT,"
+  echo "  \"gitCommit\": \"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\","
+  echo "  \"loadAvgBefore\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
+  echo "  \"loadAvgAfter\": \"@LOADAVG_AFTER@\""
+  echo "}"
+} >"$OUT/meta.json"
+
+# ---------------------------------------------------------------- servers
+PORT_BASE=$((20000 + RANDOM % 20000))
+SERVER_PID=""
+server_port() {
+  case "$1" in actorpush) echo $((PORT_BASE));; kestrel-plain) echo $((PORT_BASE + 1));;
+    go-original) echo $((PORT_BASE + 2));; node-ws) echo $((PORT_BASE + 3));; esac
+}
+start_server() { # name -> sets SERVER_PID, waits for /ping
+  local name=$1 port; port=$(server_port "$1")
+  case "$name" in
+    actorpush)     (cd "$HOST_DIR" && exec taskset -c 0 ./ActorPush.Host --urls "http://127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
+    kestrel-plain) (cd "$KB_DIR" && exec taskset -c 0 ./KestrelBaseline --urls "http://127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
+    go-original)   (exec taskset -c 0 "$ROOT/bench/go-original/bin/go-original" -addr "127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
+    node-ws)       (exec taskset -c 0 node "$ROOT/bench/node-ws/server.js" "$port" 127.0.0.1) >>"$OUT/$name.server.log" 2>&1 & ;;
+    *) log "unknown server $name"; return 1 ;;
+  esac
+  SERVER_PID=$!
+  for _ in $(seq 1 150); do
+    if curl -fsS --max-time 1 "http://127.0.0.1:$port/ping" >/dev/null 2>&1; then sleep 1; return 0; fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then log "$name exited during start (see $name.server.log)"; return 1; fi
+    sleep 0.2
+  done
+  log "$name did not answer /ping in 30 s"; stop_server; return 1
+}
+stop_server() {
+  [[ -z "$SERVER_PID" ]] && return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+trap 'stop_server' EXIT INT TERM
+
+# ---------------------------------------------------------------- scenarios
+SRC4="127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4"
+IDLE_CLIENTS=$((FD_LIMIT - 1000)); [[ $IDLE_CLIENTS -gt 60000 ]] && IDLE_CLIENTS=60000
+W=16
+PAUSE=2
+QUICK_TIMEOUTS=""
+if [[ $MODE == quick ]]; then PAUSE=1; QUICK_TIMEOUTS="--drain-timeout 5 --slow-drain 5"; fi
+if [[ $MODE == full ]]; then
+  declare -A ARGS=(
+    [fanout-2k]="fanout --clients 2000 --senders 4 --messages 2000 --window $W"
+    [fanout-10k]="fanout --clients 10000 --source $SRC4 --senders 1 --messages 200 --window $W --connect-rate 2500"
+    [latency]="fanout --clients 2000 --senders 4 --messages 100 --rate 20"
+    [idle]="idle --clients $IDLE_CLIENTS --source $SRC4 --connect-rate 3000 --hold 10"
+    [storm]="idle --clients 10000 --source $SRC4 --connect-rate 1000000 --connect-concurrency 1000 --hold 2"
+    [churn]="churn --clients 1000 --senders 2 --messages 1500 --rate 200 --churn-pool 200 --churn-rate 100"
+    [slow-ref]="slow --clients 200 --senders 2 --messages 4000 --size 1024 --window $W --slow-share 0"
+    [slow]="slow --clients 200 --senders 2 --messages 4000 --size 1024 --window $W --slow-share 0.1"
+  )
+else
+  declare -A ARGS=(
+    [fanout-2k]="fanout --clients 500 --senders 2 --messages 200 --window $W"
+    [fanout-10k]="fanout --clients 2000 --source $SRC4 --senders 1 --messages 50 --window $W"
+    [latency]="fanout --clients 500 --senders 2 --messages 40 --rate 20"
+    [idle]="idle --clients 2000 --source $SRC4 --hold 2"
+    [storm]="idle --clients 2000 --source $SRC4 --connect-rate 1000000 --connect-concurrency 500 --hold 1"
+    [churn]="churn --clients 300 --senders 2 --messages 300 --rate 100 --churn-pool 50 --churn-rate 50"
+    [slow-ref]="slow --clients 100 --senders 2 --messages 2000 --size 1024 --window $W --slow-share 0"
+    [slow]="slow --clients 100 --senders 2 --messages 2000 --size 1024 --window $W --slow-share 0.1"
+  )
+fi
+
+FAILED=0
+IFS=',' read -r -a server_list <<<"$SERVERS"
+IFS=',' read -r -a scenario_list <<<"$SCENARIOS"
+log "mode $MODE, servers ${server_list[*]}, results in $OUT"
+for scenario in "${scenario_list[@]}"; do
+  [[ -n "${ARGS[$scenario]:-}" ]] || { log "unknown scenario $scenario"; exit 2; }
+  for server in "${server_list[@]}"; do
+    log "$scenario on $server"
+    if ! start_server "$server"; then [[ $server == actorpush ]] && FAILED=1; continue; fi
+    # Warm-up: JIT-compile the hot paths (and let pools grow) before anything is measured, the same for every server.
+    taskset -c 1 "$LT" fanout --url "ws://127.0.0.1:$(server_port "$server")/im" --clients 50 --senders 1 --messages 300 \
+      --window 8 --quiet --timeout 60 >>"$OUT/warmup.log" 2>&1 || log "warm-up of $server failed (see warmup.log)"
+    sleep 1
+    extra=""
+    [[ $scenario == slow && $server != go-original && $server != node-ws ]] && extra="--expect-slow-close 4008"
+    set +e
+    # shellcheck disable=SC2086
+    taskset -c 1 "$LT" ${ARGS[$scenario]} $extra --url "ws://127.0.0.1:$(server_port "$server")/im" \
+      --server-pid "$SERVER_PID" --label "$server" --timeout 900 $QUICK_TIMEOUTS --json "$OUT/${scenario}__${server}.json" \
+      2> >(tee -a "$OUT/${scenario}__${server}.progress" >&2) | tee "$OUT/${scenario}__${server}.txt"
+    rc=${PIPESTATUS[0]}
+    set -e
+    if [[ $rc -ne 0 ]]; then
+      log "$scenario on $server: load tool exit code $rc"
+      [[ $server == actorpush ]] && FAILED=1
+    fi
+    stop_server
+    sleep "$PAUSE" # let TIME_WAIT sockets and the kernel settle between runs
+  done
+done
+
+sed -i "s/@LOADAVG_AFTER@/$(cut -d' ' -f1-3 /proc/loadavg)/" "$OUT/meta.json"
+DOC_ARGS=()
+[[ $DOCS == yes ]] && DOC_ARGS=(--docs "$ROOT/docs/performance.md")
+"$LT" summarize --results "$OUT" "${DOC_ARGS[@]}"
+log "summary: $OUT/summary.md, chart: $OUT/chart.svg"
+# Baselines are data (the Go original is expected to stall with slow consumers); only ActorPush failing fails the run.
+[[ $FAILED -eq 0 ]] || { log "ActorPush runs failed (see the tables and the *.txt files)"; exit 1; }
+exit 0

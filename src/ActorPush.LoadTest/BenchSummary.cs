@@ -1,0 +1,314 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ActorPush.LoadTest;
+
+/// <summary>
+/// <c>summarize --results DIR [--docs docs/performance.md]</c>: reads the per-run JSON reports that
+/// bench/run.sh wrote (<c>scenario__server.json</c> plus <c>meta.json</c>) and writes results.json,
+/// summary.md (one table per scenario, servers as rows, ratios against ActorPush) and chart.svg.
+/// </summary>
+public static class BenchSummary
+{
+    public const string Subject = "actorpush";
+    public const string DocsBegin = "<!-- bench:begin (written by bench/run.sh; edit outside these markers) -->";
+    public const string DocsEnd = "<!-- bench:end -->";
+
+    public static readonly string[] ServerOrder = ["actorpush", "kestrel-plain", "go-original", "node-ws"];
+
+    private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static int Run(string[] args)
+    {
+        string? results = null, docs = null;
+        for (var i = 1; i + 1 < args.Length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--results": results = args[i + 1]; break;
+                case "--docs": docs = args[i + 1]; break;
+                default: throw new UsageException($"summarize: unknown option {args[i]}");
+            }
+        }
+
+        if (results is null || !Directory.Exists(results))
+        {
+            throw new UsageException("summarize needs --results DIR (a bench/results/<timestamp> directory)");
+        }
+
+        var meta = File.Exists(Path.Combine(results, "meta.json"))
+            ? JsonNode.Parse(File.ReadAllText(Path.Combine(results, "meta.json")))!.AsObject()
+            : new JsonObject();
+        var runs = LoadRuns(results);
+
+        var combined = new JsonObject { ["meta"] = meta.DeepClone() };
+        var runsNode = new JsonObject();
+        foreach (var (scenario, byServer) in runs)
+        {
+            var node = new JsonObject();
+            foreach (var (server, report) in byServer)
+            {
+                node[server] = JsonNode.Parse(ReportPrinter.ToJson(report));
+            }
+
+            runsNode[scenario] = node;
+        }
+
+        combined["runs"] = runsNode;
+        File.WriteAllText(Path.Combine(results, "results.json"), combined.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+        var summary = BuildMarkdown(meta, runs);
+        File.WriteAllText(Path.Combine(results, "summary.md"), summary);
+        File.WriteAllText(Path.Combine(results, "chart.svg"), SvgChart.Build(runs, meta));
+        Console.Out.Write(summary);
+
+        if (docs is not null)
+        {
+            UpdateDocs(docs, summary, Path.GetFileName(Path.GetFullPath(results).TrimEnd('/')));
+        }
+
+        return 0;
+    }
+
+    public static SortedDictionary<string, SortedDictionary<string, RunReport>> LoadRuns(string dir)
+    {
+        var runs = new SortedDictionary<string, SortedDictionary<string, RunReport>>(StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(dir, "*__*.json"))
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            var split = name.IndexOf("__", StringComparison.Ordinal);
+            var report = JsonSerializer.Deserialize<RunReport>(File.ReadAllText(file), ReadOptions);
+            if (report is null)
+            {
+                continue;
+            }
+
+            var scenario = name[..split];
+            if (!runs.TryGetValue(scenario, out var byServer))
+            {
+                runs[scenario] = byServer = new SortedDictionary<string, RunReport>(Comparer<string>.Create(CompareServers));
+            }
+
+            byServer[name[(split + 2)..]] = report;
+        }
+
+        return runs;
+    }
+
+    public static int CompareServers(string a, string b)
+    {
+        var ia = Array.IndexOf(ServerOrder, a);
+        var ib = Array.IndexOf(ServerOrder, b);
+        ia = ia < 0 ? int.MaxValue : ia;
+        ib = ib < 0 ? int.MaxValue : ib;
+        return ia != ib ? ia.CompareTo(ib) : string.CompareOrdinal(a, b);
+    }
+
+    private static string BuildMarkdown(JsonObject meta, SortedDictionary<string, SortedDictionary<string, RunReport>> runs)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"### Latest run: {Str(meta, "timestamp")} ({Str(meta, "mode")} mode, commit {Str(meta, "gitCommit")})");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Machine: {Str(meta, "cpuModel")}, {Str(meta, "cpus")} cores, {Num(meta, "memTotalKiB") / 1024 / 1024:F0} GiB RAM, {Str(meta, "os")}, kernel {Str(meta, "kernel")}; " +
+            $".NET SDK {Str(meta, "dotnet")}, {Str(meta, "go")}, Node {Str(meta, "node")} with ws {Str(meta, "ws")}; open-file limit {Str(meta, "fdLimit")}. " +
+            $"Load average before/after the run: {Str(meta, "loadAvgBefore")} / {Str(meta, "loadAvgAfter")} (anything else running on the machine skews the numbers).");
+        md.AppendLine();
+        md.AppendLine("Each scenario starts a fresh server process pinned to CPU 0 (`taskset -c 0`); the load tool runs pinned to CPU 1. " +
+                      "Ratios are **ActorPush ÷ that server** (throughput: above 1 is better for ActorPush; latency, memory, CPU: below 1 is better).");
+        md.AppendLine();
+
+        AppendTargets(md, runs);
+        foreach (var scenario in new[] { "fanout-2k", "fanout-10k", "latency" })
+        {
+            if (runs.TryGetValue(scenario, out var byServer))
+            {
+                AppendFanout(md, scenario, byServer);
+            }
+        }
+
+        if (runs.TryGetValue("idle", out var idle))
+        {
+            AppendIdle(md, idle);
+        }
+
+        if (runs.TryGetValue("storm", out var storm))
+        {
+            AppendStorm(md, storm);
+        }
+
+        if (runs.TryGetValue("churn", out var churn))
+        {
+            AppendChurn(md, churn);
+        }
+
+        if (runs.TryGetValue("slow", out var slow))
+        {
+            runs.TryGetValue("slow-ref", out var reference);
+            AppendSlow(md, slow, reference);
+        }
+
+        md.AppendLine("Chart: `chart.svg` next to this summary in `bench/results/<timestamp>/`.");
+        return md.ToString();
+    }
+
+    private static void AppendTargets(StringBuilder md, SortedDictionary<string, SortedDictionary<string, RunReport>> runs)
+    {
+        md.AppendLine("#### Targets");
+        md.AppendLine();
+        md.AppendLine("| target | goal | now | met |");
+        md.AppendLine("|---|---|---|---|");
+        foreach (var scenario in new[] { "fanout-2k", "fanout-10k" })
+        {
+            if (runs.TryGetValue(scenario, out var f) && f.TryGetValue(Subject, out var ap) && f.TryGetValue("kestrel-plain", out var kb) && kb.DeliveriesPerSecond > 0)
+            {
+                var ratio = ap.DeliveriesPerSecond / kb.DeliveriesPerSecond;
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {scenario} deliveries/s vs plain Kestrel | ≥ 1.00× | {ratio:F2}× ({ap.DeliveriesPerSecond:N0} vs {kb.DeliveriesPerSecond:N0}) | {(ratio >= 1 ? "yes" : "no")} |");
+            }
+        }
+
+        if (runs.TryGetValue("idle", out var idle) && idle.TryGetValue(Subject, out var i) && i.Server?.RssPerConnectionKiB is { } per)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| server RSS per idle connection | ≤ 6 KiB | {per:F1} KiB | {(per <= 6 ? "yes" : "no")} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void AppendFanout(StringBuilder md, string scenario, SortedDictionary<string, RunReport> byServer)
+    {
+        var first = byServer.Values.First();
+        var title = scenario == "latency" ? "Latency at a fixed publish rate" : "Fan-out";
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"#### {title} (`{scenario}`): {first.ClientsRequested:N0} clients over {first.Sources} source address(es), {first.Senders} sender(s) × {first.MessagesPerSender:N0} messages of {first.PayloadBytes} B, {first.Pacing}");
+        md.AppendLine();
+        md.AppendLine("| server | result | deliveries/s | ratio | p50 ms | ratio | p99 ms | ratio | p99.9 ms | max ms | missing / dup / order | server CPU s per 1M deliveries | ratio | tool CPU (share of its core) |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+        byServer.TryGetValue(Subject, out var ap);
+        foreach (var (server, r) in byServer)
+        {
+            var cpu = r.Server?.CpuSecondsPerMillionDeliveries;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {server} | {Result(r)} | {r.DeliveriesPerSecond:N0} | {Ratio(ap?.DeliveriesPerSecond, r.DeliveriesPerSecond)} | {Ms(r.LatencyUs.P50)} | {Ratio(ap?.LatencyUs.P50, r.LatencyUs.P50)} | " +
+                $"{Ms(r.LatencyUs.P99)} | {Ratio(ap?.LatencyUs.P99, r.LatencyUs.P99)} | {Ms(r.LatencyUs.P999)} | {Ms(r.LatencyUs.Max)} | {r.Missing:N0} / {r.Duplicates:N0} / {r.OrderViolations:N0} | " +
+                $"{Fmt(cpu, "F2")} | {Ratio(ap?.Server?.CpuSecondsPerMillionDeliveries, cpu)} | {r.ToolCpuShareOfLoad:P0} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void AppendIdle(StringBuilder md, SortedDictionary<string, RunReport> byServer)
+    {
+        var first = byServer.Values.First();
+        md.AppendLine(CultureInfo.InvariantCulture, $"#### Idle memory (`idle`): {first.ClientsRequested:N0} connections over {first.Sources} source addresses, held, then RSS sampled");
+        md.AppendLine();
+        md.AppendLine("| server | result | connected | errors | RSS before MiB | RSS connected MiB | KiB per connection | ratio | connects/s |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        byServer.TryGetValue(Subject, out var ap);
+        foreach (var (server, r) in byServer)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {server} | {Result(r)} | {r.Connected:N0} | {r.ConnectErrors:N0} | {Mib(r.Server?.RssBeforeKiB)} | {Mib(r.Server?.RssConnectedKiB)} | " +
+                $"{Fmt(r.Server?.RssPerConnectionKiB, "F2")} | {Ratio(ap?.Server?.RssPerConnectionKiB, r.Server?.RssPerConnectionKiB)} | {r.ConnectsPerSecond:N0} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void AppendStorm(StringBuilder md, SortedDictionary<string, RunReport> byServer)
+    {
+        var first = byServer.Values.First();
+        md.AppendLine(CultureInfo.InvariantCulture, $"#### Connect storm (`storm`): {first.ClientsRequested:N0} connections as fast as possible over {first.Sources} source addresses");
+        md.AppendLine();
+        md.AppendLine("| server | result | connected | errors | connects/s | ratio | connect p50 ms | p99 ms | max ms | server CPU s for the storm |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        byServer.TryGetValue(Subject, out var ap);
+        foreach (var (server, r) in byServer)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {server} | {Result(r)} | {r.Connected:N0} | {r.ConnectErrors:N0}{ErrorKinds(r)} | {r.ConnectsPerSecond:N0} | {Ratio(ap?.ConnectsPerSecond, r.ConnectsPerSecond)} | " +
+                $"{r.ConnectP50Ms:F1} | {r.ConnectP99Ms:F1} | {r.ConnectMaxMs:F1} | {Fmt(r.Server?.CpuSecondsConnect, "F2")} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void AppendChurn(StringBuilder md, SortedDictionary<string, RunReport> byServer)
+    {
+        var first = byServer.Values.First();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"#### Churn (`churn`): fan-out to {first.ClientsRequested:N0} stable clients ({first.Senders} × {first.MessagesPerSender:N0} messages, {first.Pacing}) while a pool of clients is replaced continuously");
+        md.AppendLine();
+        md.AppendLine("| server | result | stable deliveries | missing / dup / order | churn connects / disconnects / errors | churning clients' deliveries | their gaps / dup / order | p99 ms |");
+        md.AppendLine("|---|---|---:|---|---|---:|---|---:|");
+        foreach (var (server, r) in byServer)
+        {
+            var c = r.Churn ?? new ChurnReport();
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {server} | {Result(r)} | {r.DeliveriesReceived:N0} / {r.DeliveriesExpected:N0} | {r.Missing:N0} / {r.Duplicates:N0} / {r.OrderViolations:N0} | " +
+                $"{c.Connects:N0} / {c.Disconnects:N0} / {c.ConnectErrors:N0} | {c.DeliveriesReceived:N0} | {c.GapsInsideWindow:N0} / {c.Duplicates:N0} / {c.OrderViolations:N0} | {Ms(r.LatencyUs.P99)} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void AppendSlow(StringBuilder md, SortedDictionary<string, RunReport> slow, SortedDictionary<string, RunReport>? reference)
+    {
+        var first = slow.Values.First();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"#### Slow consumers (`slow`): {first.ClientsRequested:N0} clients, {first.Slow?.SlowClients ?? 0} of them stop reading; {first.Senders} × {first.MessagesPerSender:N0} messages of {first.PayloadBytes:N0} B, {first.Pacing}");
+        md.AppendLine();
+        md.AppendLine("`slow-ref` is the same run with no slow clients. The fast clients' p99 should stay close to it; the slow ones should be cut off with 4008.");
+        md.AppendLine();
+        md.AppendLine("| server | result | fast clients: missing / dup / order | fast p99 ms (slow-ref) | fast p99 ms (slow) | slow ÷ ref | deliveries/s (slow-ref → slow) | slow clients closed with 4008 | other close codes | closed without close frame | still open | stalled |");
+        md.AppendLine("|---|---|---|---:|---:|---:|---|---:|---|---:|---:|---|");
+        foreach (var (server, r) in slow)
+        {
+            RunReport? refRun = null;
+            reference?.TryGetValue(server, out refRun);
+            var w = r.Slow ?? new SlowReport();
+            var other = string.Join(", ", w.CloseCodes.Where(k => k.Key != "4008").Select(k => $"{k.Key}: {k.Value}"));
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {server} | {Result(r)} | {r.Missing:N0} / {r.Duplicates:N0} / {r.OrderViolations:N0} | {(refRun is null ? "-" : Ms(refRun.LatencyUs.P99))} | {Ms(r.LatencyUs.P99)} | " +
+                $"{Ratio(r.LatencyUs.P99, refRun?.LatencyUs.P99)} | {(refRun is null ? "-" : refRun.DeliveriesPerSecond.ToString("N0", CultureInfo.InvariantCulture))} → {r.DeliveriesPerSecond:N0} | " +
+                $"{w.CloseCodes.GetValueOrDefault("4008")} / {w.SlowClients} | {(other.Length == 0 ? "-" : other)} | {w.ClosedWithoutFrame} | {w.StillOpen} | {(r.Stalled ? "yes" : "no")} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void UpdateDocs(string path, string summary, string stamp)
+    {
+        var block = $"{DocsBegin}\n\n{summary.TrimEnd()}\n\nRaw data: `bench/results/{stamp}/` (not committed; rerun `bench/run.sh`).\n\n{DocsEnd}";
+        var text = File.Exists(path) ? File.ReadAllText(path) : "# Performance\n\n";
+        var begin = text.IndexOf(DocsBegin, StringComparison.Ordinal);
+        var end = text.IndexOf(DocsEnd, StringComparison.Ordinal);
+        text = begin >= 0 && end > begin
+            ? text[..begin] + block + text[(end + DocsEnd.Length)..]
+            : text.TrimEnd() + "\n\n## Latest benchmark\n\n" + block + "\n";
+        File.WriteAllText(path, text);
+        Console.Error.WriteLine($"updated {path}");
+    }
+
+    private static string Result(RunReport r) => r.Passed ? "pass" : "**fail**";
+
+    private static string ErrorKinds(RunReport r) =>
+        r.ConnectErrorKinds.Count == 0 ? "" : " (" + string.Join(", ", r.ConnectErrorKinds.Select(k => $"{k.Key}: {k.Value}")) + ")";
+
+    private static string Ms(long micros) => (micros / 1000.0).ToString(micros < 10_000 ? "F2" : "F1", CultureInfo.InvariantCulture);
+
+    private static string Mib(long? kib) => kib is { } k ? (k / 1024.0).ToString("F1", CultureInfo.InvariantCulture) : "-";
+
+    private static string Fmt(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
+
+    private static string Ratio(double? subject, double? other) =>
+        subject is { } s && other is { } o && o > 0 ? (s / o).ToString("F2", CultureInfo.InvariantCulture) + "×" : "-";
+
+    private static string Str(JsonObject meta, string key) => meta[key]?.ToString() ?? "?";
+
+    private static double Num(JsonObject meta, string key) =>
+        meta[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : 0;
+}
