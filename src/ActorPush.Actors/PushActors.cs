@@ -1,4 +1,5 @@
 using Akka.Hosting;
+using ActorPush.Actors.Settings;
 
 namespace ActorPush.Actors;
 
@@ -8,12 +9,19 @@ namespace ActorPush.Actors;
 /// </summary>
 public static class PushActors
 {
-    /// <summary>Starts the BroadcastActor ("broadcast") and RegistryActor ("registry") and registers both in the <see cref="ActorRegistry"/>.</summary>
-    public static AkkaConfigurationBuilder AddPushActors(this AkkaConfigurationBuilder builder) =>
+    /// <summary>
+    /// Starts the BroadcastActor ("broadcast"), the TopicsActor ("topics") and the RegistryActor ("registry")
+    /// and registers them in the <see cref="ActorRegistry"/>.
+    /// </summary>
+    /// <param name="settings">The server's settings; null reads them from the actor system's configuration.</param>
+    public static AkkaConfigurationBuilder AddPushActors(this AkkaConfigurationBuilder builder, ActorPushSettings? settings = null) =>
         builder.WithActors((system, registry) =>
         {
+            var maxTopics = (settings ?? ActorPushSettings.Create(system.Settings.Config)).MaxTopicsPerConnection;
             var broadcast = system.ActorOf(BroadcastActor.Props(), "broadcast");
             registry.Register<BroadcastActor>(broadcast);
-            registry.Register<RegistryActor>(system.ActorOf(RegistryActor.Props(broadcast), "registry"));
+            var topics = system.ActorOf(TopicsActor.Props(maxTopics), "topics");
+            registry.Register<TopicsActor>(topics);
+            registry.Register<RegistryActor>(system.ActorOf(RegistryActor.Props(broadcast, topics), "registry"));
         });
 }

@@ -1,29 +1,45 @@
 using Akka.Actor;
 using ActorPush.Actors.Messages;
+using ActorPush.Actors.Metrics;
 
 namespace ActorPush.Actors;
 
 /// <summary>
 /// Knows who is connected: user_id to that user's ClientActors (a user may hold many connections).
 /// Every registered client is death-watched; whatever ends it, the registry forgets it and tells the
-/// BroadcastActor to stop sending to it.
+/// BroadcastActor to stop sending to it. Everything addressed to a user (server pushes, kicks,
+/// server-side subscriptions) goes through here, since only the registry knows a user's connections.
 /// </summary>
 public sealed class RegistryActor : ReceiveActor
 {
     private readonly Dictionary<string, List<IActorRef>> _users = new(StringComparer.Ordinal);
     private readonly IActorRef _broadcast;
+    private readonly IActorRef _topics;
+    private readonly PushMetrics _metrics;
     private int _connections;
 
-    public RegistryActor(IActorRef broadcast)
+    public RegistryActor(IActorRef broadcast, IActorRef topics)
     {
         _broadcast = broadcast;
+        _topics = topics;
+        _metrics = PushMetrics.Get(Context.System);
         Receive<Register>(Handle);
+        Receive<PushToUser>(Handle);
+        Receive<DisconnectUser>(Handle);
+        Receive<SubscribeUser>(subscribe => ForEachClient(subscribe.UserId, client => _topics.Tell(new Subscribe(subscribe.Topic, client))));
+        Receive<UnsubscribeUser>(unsubscribe => ForEachClient(unsubscribe.UserId, client => _topics.Tell(new Unsubscribe(unsubscribe.Topic, client))));
         Receive<ClientTerminated>(Handle);
         Receive<GetRegistryStats>(_ => Sender.Tell(new RegistryStats(_connections, _users.Count)));
         Receive<GetUserPresence>(Handle);
     }
 
-    public static Props Props(IActorRef broadcast) => Akka.Actor.Props.Create(() => new RegistryActor(broadcast));
+    /// <param name="broadcast">The BroadcastActor, told about every client that joins or leaves.</param>
+    /// <param name="topics">The TopicsActor, for server-side subscriptions; none: they go nowhere.</param>
+    public static Props Props(IActorRef broadcast, IActorRef? topics = null)
+    {
+        var topicsOrNobody = topics ?? ActorRefs.Nobody;
+        return Akka.Actor.Props.Create(() => new RegistryActor(broadcast, topicsOrNobody));
+    }
 
     private void Handle(Register register)
     {
@@ -54,5 +70,26 @@ public sealed class RegistryActor : ReceiveActor
     {
         var count = _users.TryGetValue(query.UserId, out var clients) ? clients.Count : 0;
         Sender.Tell(new UserPresence(query.UserId, count));
+    }
+
+    private void Handle(PushToUser push)
+    {
+        _metrics.MessageIn();
+        if (!_users.TryGetValue(push.UserId, out var clients))
+            return;
+        foreach (var client in clients)
+            client.Tell(push.Frame, ActorRefs.NoSender); // the same frame (and bytes) for every connection
+        _metrics.MessagesDelivered(clients.Count);
+    }
+
+    private void Handle(DisconnectUser disconnect) =>
+        ForEachClient(disconnect.UserId, client => client.Tell(new Disconnect(disconnect.Code, disconnect.Reason), ActorRefs.NoSender));
+
+    private void ForEachClient(string userId, Action<IActorRef> action)
+    {
+        if (!_users.TryGetValue(userId, out var clients))
+            return;
+        foreach (var client in clients)
+            action(client);
     }
 }

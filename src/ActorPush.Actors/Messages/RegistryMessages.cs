@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ActorPush.Actors.Transport;
 
 namespace ActorPush.Actors.Messages;
 
@@ -30,3 +31,15 @@ public sealed record UserPresence(string UserId, int Connections) : INoSerializa
 {
     public bool Online => Connections > 0;
 }
+
+/// <summary>Deliver this frame to every connection of <paramref name="UserId"/> (none: it is counted and dropped).</summary>
+public sealed record PushToUser(string UserId, OutboundFrame Frame) : INoSerializationVerificationNeeded;
+
+/// <summary>Close every connection of <paramref name="UserId"/> with a close code from <see cref="Transport.CloseCodes"/>.</summary>
+public sealed record DisconnectUser(string UserId, ushort Code, string Reason) : INoSerializationVerificationNeeded;
+
+/// <summary>Subscribe every current connection of <paramref name="UserId"/> to <paramref name="Topic"/>.</summary>
+public sealed record SubscribeUser(string UserId, string Topic) : INoSerializationVerificationNeeded;
+
+/// <summary>Unsubscribe every current connection of <paramref name="UserId"/> from <paramref name="Topic"/>.</summary>
+public sealed record UnsubscribeUser(string UserId, string Topic) : INoSerializationVerificationNeeded;

@@ -13,6 +13,8 @@ public sealed class PushMetrics : IExtension
     private long _publishesDropped;
     private long _clientFramesDiscarded;
     private long _slowConsumerDisconnects;
+    private long _rateLimitDisconnects;
+    private long _subscriptionsRefused;
 
     public static PushMetrics Get(ActorSystem system) => system.WithExtension<PushMetrics, PushMetricsProvider>();
 
@@ -31,6 +33,12 @@ public sealed class PushMetrics : IExtension
     /// <summary>Connections closed with 4008 because their outbound queue passed the limit.</summary>
     public long SlowConsumerDisconnects => Volatile.Read(ref _slowConsumerDisconnects);
 
+    /// <summary>Connections closed with 4029 because they sent faster than <c>actorpush.client.rate-limit</c>.</summary>
+    public long RateLimitDisconnects => Volatile.Read(ref _rateLimitDisconnects);
+
+    /// <summary>Server-side subscriptions ignored because the connection already had <c>actorpush.client.max-topics</c> topics.</summary>
+    public long SubscriptionsRefused => Volatile.Read(ref _subscriptionsRefused);
+
     public void MessageIn() => Interlocked.Increment(ref _messagesIn);
 
     public void MessagesDelivered(int count) => Interlocked.Add(ref _messagesOut, count);
@@ -40,6 +48,10 @@ public sealed class PushMetrics : IExtension
     public void ClientFrameDiscarded() => Interlocked.Increment(ref _clientFramesDiscarded);
 
     public void SlowConsumerDisconnected() => Interlocked.Increment(ref _slowConsumerDisconnects);
+
+    public void RateLimitDisconnected() => Interlocked.Increment(ref _rateLimitDisconnects);
+
+    public void SubscriptionRefused() => Interlocked.Increment(ref _subscriptionsRefused);
 }
 
 public sealed class PushMetricsProvider : ExtensionIdProvider<PushMetrics>

@@ -26,7 +26,20 @@ public sealed record ActorPushSettings
         "broadcast.mailbox.mailbox-type",
         "broadcast.mailbox.mailbox-capacity",
         "broadcast.mailbox.mailbox-push-timeout-time",
+        "client.max-topics",
+        "client.rate-limit",
+        "client.rate-limit-burst",
+        "limits.max-connections",
+        "limits.max-connections-per-user",
+        "allowed-origins",
+        "api.key",
+        "api.ask-timeout",
+        "auth.jwt-secret",
+        "auth.clock-skew",
     ];
+
+    /// <summary>Shortest <c>auth.jwt-secret</c> accepted: HS256 needs a key of at least 256 bits.</summary>
+    public const int MinJwtSecretBytes = 32;
 
     public required int MaxMessageSize { get; init; }
     public required TimeSpan ShutdownTimeout { get; init; }
@@ -37,6 +50,36 @@ public sealed record ActorPushSettings
     public required TimeSpan CloseTimeout { get; init; }
     public required int BroadcastMailboxCapacity { get; init; }
     public required TimeSpan BroadcastPushTimeout { get; init; }
+
+    /// <summary>Topics one connection may be subscribed to (at connect and through the API).</summary>
+    public required int MaxTopicsPerConnection { get; init; }
+
+    /// <summary>Messages per second a client may send; 0 turns the limit off.</summary>
+    public required double RateLimit { get; init; }
+
+    /// <summary>Messages a client may send at once before <see cref="RateLimit"/> applies.</summary>
+    public required int RateLimitBurst { get; init; }
+
+    /// <summary>Connections this node accepts; 0 means no limit.</summary>
+    public required int MaxConnections { get; init; }
+
+    /// <summary>Connections one user may hold on this node; 0 means no limit.</summary>
+    public required int MaxConnectionsPerUser { get; init; }
+
+    /// <summary>Browser origins allowed to open <c>/im</c>; empty allows every origin.</summary>
+    public required IReadOnlyList<string> AllowedOrigins { get; init; }
+
+    /// <summary>Bearer key every <c>/api</c> call needs; null: the API answers loopback callers only.</summary>
+    public required string? ApiKey { get; init; }
+
+    /// <summary>How long an API call waits for an actor's answer (presence, stats).</summary>
+    public required TimeSpan ApiAskTimeout { get; init; }
+
+    /// <summary>HS256 secret for <c>/im?token=</c>; null: clients name themselves with <c>user_id</c>.</summary>
+    public required string? JwtSecret { get; init; }
+
+    /// <summary>Clock difference tolerated when checking a token's <c>exp</c> and <c>nbf</c>.</summary>
+    public required TimeSpan JwtClockSkew { get; init; }
 
     public static ActorPushSettings Create(Config root)
     {
@@ -60,6 +103,16 @@ public sealed record ActorPushSettings
             CloseTimeout = Duration(config, "client.close-timeout", min: TimeSpan.FromMilliseconds(10)),
             BroadcastMailboxCapacity = (int)Number(config, "broadcast.mailbox.mailbox-capacity", min: 1, max: int.MaxValue),
             BroadcastPushTimeout = Duration(config, "broadcast.mailbox.mailbox-push-timeout-time", min: TimeSpan.Zero),
+            MaxTopicsPerConnection = (int)Number(config, "client.max-topics", min: 1, max: 65_536),
+            RateLimit = Rate(config, "client.rate-limit"),
+            RateLimitBurst = (int)Number(config, "client.rate-limit-burst", min: 1, max: int.MaxValue),
+            MaxConnections = (int)Number(config, "limits.max-connections", min: 0, max: int.MaxValue),
+            MaxConnectionsPerUser = (int)Number(config, "limits.max-connections-per-user", min: 0, max: int.MaxValue),
+            AllowedOrigins = Origins(config, "allowed-origins"),
+            ApiKey = Secret(config, "api.key", minBytes: 16),
+            ApiAskTimeout = Duration(config, "api.ask-timeout", min: TimeSpan.FromMilliseconds(10)),
+            JwtSecret = Secret(config, "auth.jwt-secret", minBytes: MinJwtSecretBytes),
+            JwtClockSkew = Duration(config, "auth.clock-skew", min: TimeSpan.Zero),
         };
     }
 
@@ -114,6 +167,40 @@ public sealed record ActorPushSettings
         if (value < min)
             throw new ActorPushConfigException("actorpush." + key, $"must be at least {min}, was {value}");
         return value;
+    }
+
+    private static double Rate(Config config, string key)
+    {
+        var value = Read(config, key, k => double.Parse(config.GetString(k), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture));
+        if (!double.IsFinite(value) || value < 0 || value > 1_000_000)
+            throw new ActorPushConfigException("actorpush." + key, $"must be between 0 (off) and 1000000 messages per second, was {value}");
+        return value;
+    }
+
+    /// <summary>An optional secret: empty means not set; when set it must be at least <paramref name="minBytes"/> bytes.</summary>
+    private static string? Secret(Config config, string key, int minBytes)
+    {
+        var value = Read(config, key, k => config.GetString(k) ?? "");
+        if (value.Length == 0)
+            return null;
+        if (System.Text.Encoding.UTF8.GetByteCount(value) < minBytes)
+            throw new ActorPushConfigException("actorpush." + key, $"must be at least {minBytes} bytes long (or empty to turn it off)");
+        return value;
+    }
+
+    private static IReadOnlyList<string> Origins(Config config, string key)
+    {
+        var values = Read(config, key, k => config.GetStringList(k));
+        var origins = new List<string>(values.Count);
+        foreach (var value in values)
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") ||
+                uri.PathAndQuery != "/" || value.EndsWith('/'))
+                throw new ActorPushConfigException("actorpush." + key, $"must list origins like \"https://app.example.com\" (scheme, host, optional port), got '{value}'");
+            origins.Add(value);
+        }
+
+        return origins;
     }
 
     private static PublishMode Mode(Config config, string key) =>

@@ -24,8 +24,15 @@ public static class CloseCodes
     /// <summary>1011: an unexpected server error. Reconnect: yes, with backoff.</summary>
     public const ushort InternalError = 1011;
 
+    /// <summary>4003: kicked: the server side closed every connection of this user (<c>DELETE /api/users/{id}/connections</c>).
+    /// Reconnect: not automatically; only once the application allows it (e.g. after a fresh login).</summary>
+    public const ushort Kicked = 4003;
+
     /// <summary>4008: slow consumer: the client did not read and its outbound queue passed the limit. Reconnect: yes; read faster.</summary>
     public const ushort SlowConsumer = 4008;
+
+    /// <summary>4029: the client sent more messages than actorpush.client.rate-limit allows. Reconnect: yes, with backoff; send less.</summary>
+    public const ushort RateLimited = 4029;
 
     /// <summary>Short reason strings sent in the close frame (at most 123 bytes by RFC 6455).</summary>
     public static class Reasons
@@ -35,5 +42,7 @@ public static class CloseCodes
         public const string InvalidPayload = "invalid UTF-8 in text frame";
         public const string SlowConsumer = "slow consumer";
         public const string KeepAliveTimeout = "keepalive timeout";
+        public const string Kicked = "kicked";
+        public const string RateLimited = "rate limit exceeded";
     }
 }
