@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# CI smoke of the load tool against ActorPush: build Release, start the server on a free loopback port,
+# run a small fan-out and a short churn, fail on any missing, duplicated or out-of-order delivery.
+# No timing thresholds. Usage: bench/smoke.sh   (about a minute; exit code 0 = pass)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT="${SMOKE_OUT:-$(mktemp -d /tmp/actorpush-smoke.XXXXXX)}"
+mkdir -p "$OUT"
+say() { echo "[smoke] $*" >&2; }
+
+say "building Release"
+dotnet build -c Release src/ActorPush.Host/ActorPush.Host.csproj -nologo -v q >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
+dotnet build -c Release src/ActorPush.LoadTest/ActorPush.LoadTest.csproj -nologo -v q >>"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
+LT="$ROOT/src/ActorPush.LoadTest/bin/Release/net10.0/ActorPush.LoadTest"
+
+port=""
+for _ in $(seq 1 50); do
+  candidate=$((20000 + RANDOM % 30000))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+done
+[[ -n "$port" ]] || { say "no free port found"; exit 1; }
+
+say "starting ActorPush on 127.0.0.1:$port"
+(cd "$ROOT/src/ActorPush.Host/bin/Release/net10.0" && exec ./ActorPush.Host --urls "http://127.0.0.1:$port") >"$OUT/server.log" 2>&1 &
+SERVER_PID=$!
+stop() {
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+}
+trap stop EXIT INT TERM
+for i in $(seq 1 150); do
+  curl -fsS --max-time 1 "http://127.0.0.1:$port/ping" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { say "server exited"; cat "$OUT/server.log"; exit 1; }
+  [[ $i -eq 150 ]] && { say "server did not answer /ping"; cat "$OUT/server.log"; exit 1; }
+  sleep 0.2
+done
+
+URL="ws://127.0.0.1:$port/im"
+status=0
+say "fanout: 200 clients, 2 senders x 100 messages"
+timeout 180 "$LT" fanout --url "$URL" --clients 200 --senders 2 --messages 100 --window 8 --source 127.0.0.1,127.0.0.2 \
+  --server-pid "$SERVER_PID" --label actorpush --timeout 120 --quiet --json "$OUT/fanout.json" || status=1
+say "churn: 100 stable clients, 2 senders x 200 messages at 100/s, 20 clients replaced at 20/s"
+timeout 180 "$LT" churn --url "$URL" --clients 100 --senders 2 --messages 200 --rate 100 --churn-pool 20 --churn-rate 20 \
+  --server-pid "$SERVER_PID" --label actorpush --timeout 120 --quiet --json "$OUT/churn.json" || status=1
+
+if [[ $status -eq 0 ]]; then say "PASS (reports in $OUT)"; else say "FAIL (reports in $OUT; server log: $OUT/server.log)"; fi
+exit $status
