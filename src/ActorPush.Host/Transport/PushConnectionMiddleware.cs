@@ -48,105 +48,118 @@ internal sealed partial class PushConnectionMiddleware
 
     private async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var input = connection.Transport.Input;
-        using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        handshakeTimeout.CancelAfter(HandshakeTimeout);
-        ReadResult result;
-        try
+        (Accepted Accepted, string Key)? handshake;
+        using (var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
         {
-            // 1. Sniff: is the first request a GET on /im at all? Look, consume nothing.
-            while (true)
+            handshakeTimeout.CancelAfter(HandshakeTimeout);
+            try
             {
-                result = await input.ReadAsync(handshakeTimeout.Token);
-                var sniff = HandshakeParser.SniffRequest(result.Buffer);
-                if (sniff == HandshakeParser.Sniff.Ours)
-                    break;
-                if (sniff == HandshakeParser.Sniff.NeedMore && !result.IsCompleted)
-                {
-                    input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                    continue;
-                }
-
-                input.AdvanceTo(result.Buffer.Start);
-                await _next(connection);
+                handshake = await ReadHandshakeAsync(connection, handshakeTimeout.Token);
+            }
+            catch (OperationCanceledException) when (handshakeTimeout.IsCancellationRequested)
+            {
+                LogHandshakeTimedOut(_logger, connection.ConnectionId);
                 return;
             }
-
-            // 2. Read the whole head, within limits.
-            SequencePosition endOfHead;
-            while (!HandshakeParser.TryFindHead(result.Buffer, out endOfHead, out var tooLarge))
+            catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException)
             {
-                if (tooLarge || result.IsCompleted)
-                {
-                    input.AdvanceTo(result.Buffer.End);
-                    if (tooLarge)
-                        await RespondAsync(connection, 431, "request head too large");
-                    return;
-                }
-
-                input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                result = await input.ReadAsync(handshakeTimeout.Token);
+                return; // the peer went away during the handshake: nothing to answer
             }
-
-            var head = result.Buffer.Slice(0, endOfHead);
-            var parsed = HandshakeParser.Parse(head.Slice(0, head.Length - 4), out var problem);
-            if (parsed is { IsUpgrade: false })
-            {
-                input.AdvanceTo(result.Buffer.Start); // a plain GET /im: ASP.NET Core answers it
-                await _next(connection);
-                return;
-            }
-
-            input.AdvanceTo(endOfHead);
-            if (parsed is null)
-            {
-                await RespondAsync(connection, 400, problem!);
-                return;
-            }
-
-            await HandshakeAsync(connection, parsed, handshakeTimeout.Token);
         }
-        catch (OperationCanceledException) when (handshakeTimeout.IsCancellationRequested)
-        {
-            LogHandshakeTimedOut(_logger, connection.ConnectionId);
-        }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException)
-        {
-            // The peer went away during the handshake: nothing to answer.
-        }
+
+        // The handshake's timer and token are gone by now: an open connection holds neither.
+        if (handshake is { } accepted)
+            await RunAsync(connection, accepted.Accepted, accepted.Key);
     }
 
-    private async Task HandshakeAsync(ConnectionContext connection, ParsedHandshake parsed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads and checks the handshake. Returns the accepted user and key, or null when the request was
+    /// handed to ASP.NET Core or refused (the refusal is written here).
+    /// </summary>
+    private async Task<(Accepted, string)?> ReadHandshakeAsync(ConnectionContext connection, CancellationToken cancellationToken)
     {
-        if (parsed.HasBody)
+        var input = connection.Transport.Input;
+        ReadResult result;
+
+        // 1. Sniff: is the first request a GET on /im at all? Look, consume nothing.
+        while (true)
         {
-            await RespondAsync(connection, 400, "a WebSocket handshake has no body");
-            return;
+            result = await input.ReadAsync(cancellationToken);
+            var sniff = HandshakeParser.SniffRequest(result.Buffer);
+            if (sniff == HandshakeParser.Sniff.Ours)
+                break;
+            if (sniff == HandshakeParser.Sniff.NeedMore && !result.IsCompleted)
+            {
+                input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                continue;
+            }
+
+            input.AdvanceTo(result.Buffer.Start);
+            await _next(connection);
+            return null;
         }
 
-        if (parsed.Version != "13")
+        // 2. Read the whole head, within limits.
+        SequencePosition endOfHead;
+        while (!HandshakeParser.TryFindHead(result.Buffer, out endOfHead, out var tooLarge))
         {
-            await RespondAsync(connection, 426, "only WebSocket version 13 is supported", "Sec-WebSocket-Version: 13\r\n");
-            return;
+            if (tooLarge || result.IsCompleted)
+            {
+                input.AdvanceTo(result.Buffer.End);
+                if (tooLarge)
+                    await RespondAsync(connection, 431, "request head too large");
+                return null;
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            result = await input.ReadAsync(cancellationToken);
         }
 
-        if (!IsValidKey(parsed.Key))
+        // 3. Parse and check it.
+        var head = result.Buffer.Slice(0, endOfHead);
+        var parsed = HandshakeParser.Parse(head.Slice(0, head.Length - 4), out var problem);
+        if (parsed is { IsUpgrade: false })
         {
-            await RespondAsync(connection, 400, "Sec-WebSocket-Key is missing or malformed");
-            return;
+            input.AdvanceTo(result.Buffer.Start); // a plain GET /im: ASP.NET Core answers it
+            await _next(connection);
+            return null;
+        }
+
+        input.AdvanceTo(endOfHead);
+        var refusal = parsed is null ? (400, problem!, "") : CheckUpgrade(parsed);
+        if (refusal is { } refuse)
+        {
+            await RespondAsync(connection, refuse.Status, refuse.Text, refuse.Headers);
+            return null;
         }
 
         var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-        var decision = await _policy.EvaluateAsync(new HandshakeRequest(parsed.Query, parsed.Origin, remote), cancellationToken);
+        var decision = await _policy.EvaluateAsync(new HandshakeRequest(parsed!.Query, parsed.Origin, remote), cancellationToken);
         if (decision is Refused refused)
         {
             await RespondAsync(connection, refused.Status, refused.Text);
-            return;
+            return null;
         }
 
-        var accepted = (Accepted)decision;
+        return ((Accepted)decision, parsed.Key!);
+    }
+
+    private static (int Status, string Text, string Headers)? CheckUpgrade(ParsedHandshake parsed)
+    {
+        if (parsed.HasBody)
+            return (400, "a WebSocket handshake has no body", "");
+        if (parsed.Version != "13")
+            return (426, "only WebSocket version 13 is supported", "Sec-WebSocket-Version: 13\r\n");
+        if (!IsValidKey(parsed.Key))
+            return (400, "Sec-WebSocket-Key is missing or malformed", "");
+        return null;
+    }
+
+    /// <summary>Answers 101 and runs the WebSocket until it closes.</summary>
+    private async Task RunAsync(ConnectionContext connection, Accepted accepted, string key)
+    {
         var sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
-        await WriteSwitchingProtocolsAsync(connection.Transport.Output, parsed.Key!);
+        await WriteSwitchingProtocolsAsync(connection.Transport.Output, key);
 
         var socket = new PushWebSocket(connection, _settings);
         var session = ClientSession.Start(accepted, socket, sessionContext);

@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Unicode;
-using System.Threading.Channels;
 using ActorPush.Actors.Settings;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Sessions;
@@ -29,16 +28,22 @@ internal sealed class PushWebSocket : IClientConnection
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly ActorPushSettings _settings;
-    private readonly Channel<OutboundFrame> _outbound =
-        Channel.CreateUnbounded<OutboundFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
-    private ClientSession? _session;
+    // Outbound side, guarded by locking _outbound. There is no send loop while nothing is queued: the
+    // first frame queued schedules a pump on the thread pool, which writes every queued frame into the
+    // pipe, flushes, and ends when the queue is empty. An idle connection holds no task for sending.
+    private readonly Queue<OutboundFrame> _outbound = new();
     private long _queuedBytes;
-    private int _closeRequested;
+    private bool _pumping;
+    private bool _closing;
+    private bool _closeSent;
+    private bool _discardQueue;
     private ushort _closeCode;
     private string _closeReason = "";
-    private volatile bool _discardQueue;
+    private TaskCompletionSource? _sendDone;
     private volatile bool _finished;
+
+    private ClientSession? _session;
 
     // Keepalive (see ConnectionTracker): when we last read anything, and when our unanswered ping left.
     private long _lastReceived = Environment.TickCount64;
@@ -66,23 +71,41 @@ internal sealed class PushWebSocket : IClientConnection
     }
 
     /// <summary>The close code this side sent (or echoed); 0 while open.</summary>
-    public ushort CloseCode => Volatile.Read(ref _closeRequested) == 0 ? (ushort)0 : _closeCode;
+    public ushort CloseCode
+    {
+        get
+        {
+            lock (_outbound)
+                return _closing ? _closeCode : (ushort)0;
+        }
+    }
+
+    private bool IsClosing
+    {
+        get
+        {
+            lock (_outbound)
+                return _closing;
+        }
+    }
 
     public void Attach(ClientSession session) => _session = session;
 
     public bool TrySend(OutboundFrame frame)
     {
-        if (Volatile.Read(ref _closeRequested) != 0)
-            return true; // closing: frames are discarded, this is not a slow consumer
-
-        if (Interlocked.Add(ref _queuedBytes, frame.Size) > _settings.SendQueueLimit)
+        lock (_outbound)
         {
-            Interlocked.Add(ref _queuedBytes, -frame.Size);
-            return false;
+            if (_closing)
+                return true; // closing: frames are discarded, this is not a slow consumer
+            if (_queuedBytes + frame.Size > _settings.SendQueueLimit)
+                return false;
+            _queuedBytes += frame.Size;
+            _outbound.Enqueue(frame);
+            if (!StartPumpLocked())
+                return true;
         }
 
-        if (!_outbound.Writer.TryWrite(frame))
-            Interlocked.Add(ref _queuedBytes, -frame.Size); // completed meanwhile: closing
+        SchedulePump();
         return true;
     }
 
@@ -111,33 +134,56 @@ internal sealed class PushWebSocket : IClientConnection
             }
         }
 
-        if (pingSentAt == 0 && now - lastReceived >= intervalMs && Volatile.Read(ref _closeRequested) == 0)
-        {
+        if (pingSentAt == 0 && now - lastReceived >= intervalMs && SendControl(PingFrame))
             _pingSentAt = now;
-            _outbound.Writer.TryWrite(PingFrame);
-        }
     }
 
-    /// <summary>Runs both loops until the connection is closed or aborted. Never throws for a vanished peer.</summary>
+    /// <summary>Runs the connection until it is closed or aborted. Never throws for a vanished peer.</summary>
     public async Task RunAsync()
     {
-        var receiving = ReceiveLoopAsync();
-        var sending = SendLoopAsync();
-        await Task.WhenAny(receiving, sending).ConfigureAwait(false);
+        await ReceiveLoopAsync().ConfigureAwait(false); // ends with the peer's close frame, EOF or an abort
         RequestClose(CloseCodes.Normal, "", discardQueue: true); // no-op when a close is already under way
-        await Task.WhenAll(receiving, sending).ConfigureAwait(false);
+        Task sendDone;
+        lock (_outbound)
+            sendDone = _sendDone!.Task;
+        await sendDone.ConfigureAwait(false); // our close frame went out (or the connection died)
         _finished = true;
         ReturnBuffers();
     }
 
+    /// <summary>Queues a control frame (ping, pong); not counted against the queue limit. False when closing.</summary>
+    private bool SendControl(OutboundFrame frame)
+    {
+        lock (_outbound)
+        {
+            if (_closing)
+                return false;
+            _outbound.Enqueue(frame);
+            if (!StartPumpLocked())
+                return true;
+        }
+
+        SchedulePump();
+        return true;
+    }
+
     private void RequestClose(ushort code, string reason, bool discardQueue)
     {
-        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
-            return;
-        _closeCode = code;
-        _closeReason = reason;
-        _discardQueue = discardQueue;
-        _outbound.Writer.TryComplete(); // the send loop drains (or discards) what is queued, then sends the close frame
+        bool startPump;
+        lock (_outbound)
+        {
+            if (_closing)
+                return;
+            _closing = true;
+            _closeCode = code;
+            _closeReason = reason;
+            _discardQueue = discardQueue;
+            _sendDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            startPump = StartPumpLocked(); // else the running pump sends the close frame when it is done
+        }
+
+        if (startPump)
+            SchedulePump();
         _ = AbortAfterCloseTimeoutAsync();
     }
 
@@ -147,45 +193,77 @@ internal sealed class PushWebSocket : IClientConnection
         Abort("close handshake timed out");
     }
 
-    private async Task SendLoopAsync()
+    private bool StartPumpLocked()
     {
-        var reader = _outbound.Reader;
+        if (_pumping)
+            return false;
+        _pumping = true;
+        return true;
+    }
+
+    private void SchedulePump() => ThreadPool.UnsafeQueueUserWorkItem(static self => _ = self.PumpAsync(), this, preferLocal: false);
+
+    /// <summary>
+    /// Writes everything queued into the pipe (up to <see cref="FlushThreshold"/> bytes between flushes),
+    /// flushes, and repeats until the queue is empty; then, when closing, sends the close frame.
+    /// </summary>
+    private async Task PumpAsync()
+    {
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
-                var unflushed = 0;
-                while (reader.TryRead(out var frame))
+                bool closeFrameWritten;
+                lock (_outbound)
                 {
-                    if (frame.Kind is FrameKind.Text or FrameKind.Binary)
+                    var written = 0;
+                    while (written < FlushThreshold && _outbound.TryDequeue(out var frame))
                     {
-                        Interlocked.Add(ref _queuedBytes, -frame.Size);
-                        if (_discardQueue)
+                        var isData = frame.Kind is FrameKind.Text or FrameKind.Binary;
+                        if (isData)
+                            _queuedBytes -= frame.Size;
+                        if (_discardQueue && (isData || _closing))
                             continue;
+                        _output.Write(frame.Encoded.Span);
+                        written += frame.Size;
                     }
 
-                    _output.Write(frame.Encoded.Span);
-                    unflushed += frame.Size;
-                    if (unflushed >= FlushThreshold)
+                    closeFrameWritten = _closing && !_closeSent && _outbound.Count == 0;
+                    if (closeFrameWritten)
                     {
-                        unflushed = 0;
-                        if ((await _output.FlushAsync().ConfigureAwait(false)).IsCompleted)
-                            return;
+                        WriteCloseFrame(_closeCode, _closeReason);
+                        _closeSent = true;
+                    }
+                    else if (written == 0 && _outbound.Count == 0)
+                    {
+                        _pumping = false;
+                        return;
                     }
                 }
 
-                if ((await _output.FlushAsync().ConfigureAwait(false)).IsCompleted)
-                    return;
+                var flushed = await _output.FlushAsync().ConfigureAwait(false);
+                if (closeFrameWritten || flushed.IsCompleted || flushed.IsCanceled)
+                    break;
             }
-
-            // The queue was completed: a close was requested. Send our close frame.
-            WriteCloseFrame(_closeCode, _closeReason);
-            await _output.FlushAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (IsConnectionEnd(e))
         {
             Abort("send failed");
         }
+
+        // The close frame is out, or the connection is gone: nothing more will be sent.
+        TaskCompletionSource? sendDone;
+        lock (_outbound)
+        {
+            _closeSent = true;
+            _closing = true;
+            _outbound.Clear();
+            _queuedBytes = 0;
+            _sendDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            sendDone = _sendDone;
+        }
+
+        sendDone.TrySetResult();
     }
 
     private void WriteCloseFrame(ushort code, string reason)
@@ -270,7 +348,7 @@ internal sealed class PushWebSocket : IClientConnection
         _inFrame = true;
         _frameRemaining = header.PayloadLength;
         _frameOffset = 0;
-        _discardFrame = Volatile.Read(ref _closeRequested) != 0 && header.Opcode != Opcode.Close;
+        _discardFrame = header.Opcode != Opcode.Close && IsClosing;
         if (_discardFrame)
             return;
 
@@ -358,7 +436,7 @@ internal sealed class PushWebSocket : IClientConnection
                 peerClosed = true;
                 break;
             case Opcode.Ping when !_discardFrame:
-                _outbound.Writer.TryWrite(new OutboundFrame(payload, FrameKind.Pong));
+                SendControl(new OutboundFrame(payload, FrameKind.Pong));
                 break;
             // Pong: any read already counts as a sign of life.
         }
@@ -375,7 +453,7 @@ internal sealed class PushWebSocket : IClientConnection
 
     private void OnPeerClose(ReadOnlySpan<byte> payload)
     {
-        if (Volatile.Read(ref _closeRequested) != 0)
+        if (IsClosing)
             return; // the answer to our own close: done
         if (payload.Length == 0)
         {
