@@ -42,7 +42,7 @@ public static class ActorPushServer
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
-            akka.AddPushActors();
+            akka.AddPushActors(settings);
         });
 
         var app = builder.Build();

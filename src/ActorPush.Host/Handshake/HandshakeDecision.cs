@@ -7,7 +7,15 @@ public abstract record HandshakeDecision
 }
 
 /// <summary>The connection may open for <paramref name="UserId"/>, subscribed to <paramref name="Topics"/>.</summary>
-public sealed record Accepted(string UserId, IReadOnlyList<string> Topics) : HandshakeDecision;
+public sealed record Accepted(string UserId, IReadOnlyList<string> Topics) : HandshakeDecision
+{
+    /// <summary>
+    /// The connection's slot under <c>actorpush.limits.*</c>, held from the decision on. <see cref="Sessions.ClientSession.Start"/>
+    /// takes it over and releases it in <c>End</c>; a transport that does not start a session after all (the upgrade
+    /// failed) must dispose it. Disposing is idempotent. Null when no slot was taken (not a WebSocket request).
+    /// </summary>
+    public ConnectionLease? Lease { get; init; }
+}
 
 /// <summary>The handshake is refused before any upgrade.</summary>
 public sealed record Refused(int Status, string Text) : HandshakeDecision;

@@ -1,18 +1,70 @@
-using Microsoft.AspNetCore.Http;
+using ActorPush.Actors.Settings;
+using Microsoft.Extensions.Primitives;
 
 namespace ActorPush.Host.Handshake;
 
 /// <summary>
 /// Decides, before any upgrade, whether a handshake on <c>/im</c> may open a connection and for whom.
-/// Every refusal is an HTTP status with a short text naming the problem.
+/// Every refusal is an HTTP status with a short text naming the problem. In order: the browser origin
+/// (403), who the client is (<c>user_id</c>: 400; or a JWT: 401, 403), its topics (400; 403 when the
+/// token does not allow one), then a connection slot under the limits (503 node, 429 user).
 /// </summary>
 public sealed class HandshakePolicy
 {
-    public ValueTask<HandshakeDecision> EvaluateAsync(HandshakeRequest request, CancellationToken cancellationToken)
+    private readonly OriginRules _origins;
+    private readonly TokenValidator? _tokens;
+    private readonly int _maxTopics;
+
+    public HandshakePolicy(ActorPushSettings settings)
     {
-        var userIds = request.QueryValues("user_id");
-        if (UserIdRules.Problem(userIds) is { } problem)
-            return ValueTask.FromResult(HandshakeDecision.Refuse(StatusCodes.Status400BadRequest, problem));
-        return ValueTask.FromResult<HandshakeDecision>(new Accepted(userIds[0]!, []));
+        _origins = new OriginRules(settings.AllowedOrigins);
+        _tokens = settings.JwtSecret is { } secret ? new TokenValidator(secret, settings.JwtClockSkew) : null;
+        _maxTopics = settings.MaxTopicsPerConnection;
+        Connections = new ConnectionLimiter(settings.MaxConnections, settings.MaxConnectionsPerUser);
     }
+
+    /// <summary>This node's connection slots (<c>actorpush.limits.*</c>).</summary>
+    public ConnectionLimiter Connections { get; }
+
+    public async ValueTask<HandshakeDecision> EvaluateAsync(HandshakeRequest request, CancellationToken cancellationToken)
+    {
+        if (!_origins.Allows(request.Origin))
+            return Refuse(StatusCodes.Status403Forbidden, "origin is not allowed (actorpush.allowed-origins)");
+
+        string userId;
+        IReadOnlySet<string>? allowedTopics = null;
+        var userIds = request.QueryValues("user_id");
+        if (_tokens is null)
+        {
+            if (UserIdRules.Problem(userIds) is { } problem)
+                return Refuse(StatusCodes.Status400BadRequest, problem);
+            userId = userIds[0]!;
+        }
+        else
+        {
+            var tokens = request.QueryValues("token");
+            if (tokens.Count != 1 || string.IsNullOrEmpty(tokens[0]))
+                return Refuse(StatusCodes.Status401Unauthorized, "a token is required (?token=<JWT>)");
+            var (identity, problem) = await _tokens.ValidateAsync(tokens[0]!);
+            if (identity is null)
+                return Refuse(StatusCodes.Status401Unauthorized, problem!);
+            if (userIds.Count > 0 && (userIds.Count > 1 || userIds[0] != identity.UserId))
+                return Refuse(StatusCodes.Status403Forbidden, "user_id does not match the token's sub");
+            userId = identity.UserId;
+            allowedTopics = identity.AllowedTopics;
+        }
+
+        var (topics, topicProblem) = TopicRules.Parse(request.QueryValues("topics"), _maxTopics);
+        if (topicProblem is not null)
+            return Refuse(StatusCodes.Status400BadRequest, topicProblem);
+        if (allowedTopics is not null && topics.FirstOrDefault(topic => !allowedTopics.Contains(topic)) is { } forbidden)
+            return Refuse(StatusCodes.Status403Forbidden, $"token does not allow topic {forbidden}");
+
+        if (!request.IsWebSocketRequest)
+            return new Accepted(userId, topics); // the transport answers 426; no slot to hold
+        var lease = Connections.TryAcquire(userId, out var refusal);
+        return lease is null ? refusal! : new Accepted(userId, topics) { Lease = lease };
+    }
+
+    private static Refused Refuse(int status, string text) => new(status, text);
 }

@@ -9,8 +9,9 @@ using ActorPush.Host.Handshake;
 namespace ActorPush.Host.Sessions;
 
 /// <summary>
-/// What one accepted connection means to the actor system: its ClientActor, and what happens to the
-/// frames the client sends. The transport owns the socket and calls in here; it knows nothing of actors.
+/// What one accepted connection means to the actor system: its ClientActor, its topic subscriptions,
+/// and what happens to the frames the client sends. The transport owns the socket and calls in here;
+/// it knows nothing of actors.
 /// </summary>
 internal sealed class ClientSession
 {
@@ -18,24 +19,49 @@ internal sealed class ClientSession
     private readonly IActorRef _broadcast;
     private readonly PushMetrics _metrics;
     private readonly PublishMode _publish;
+    private readonly RateLimiter? _rateLimiter;
+    private readonly ConnectionLease? _lease;
 
-    private ClientSession(IActorRef client, IActorRef broadcast, PushMetrics metrics, PublishMode publish)
+    private ClientSession(IActorRef client, ClientSessionContext context, ConnectionLease? lease)
     {
         _client = client;
-        _broadcast = broadcast;
-        _metrics = metrics;
-        _publish = publish;
+        _broadcast = context.Broadcast;
+        _metrics = PushMetrics.Get(context.System);
+        _publish = context.Settings.Publish;
+        _lease = lease;
+        if (context.Settings.RateLimit > 0)
+            _rateLimiter = new RateLimiter(context.Settings.RateLimit, context.Settings.RateLimitBurst);
     }
 
+    /// <summary>
+    /// Starts the connection's ClientActor and subscribes it to the handshake's topics. The session owns
+    /// <paramref name="accepted"/>'s connection lease from here on and releases it in <see cref="End"/>.
+    /// </summary>
     public static ClientSession Start(Accepted accepted, IClientConnection connection, ClientSessionContext context)
     {
-        var client = context.System.ActorOf(ClientActor.Props(accepted.UserId, connection, context.Registry));
-        return new ClientSession(client, context.Broadcast, PushMetrics.Get(context.System), context.Settings.Publish);
+        try
+        {
+            var client = context.System.ActorOf(ClientActor.Props(accepted.UserId, connection, context.Registry));
+            foreach (var topic in accepted.Topics)
+                context.Topics.Tell(new Subscribe(topic, client), ActorRefs.NoSender);
+            return new ClientSession(client, context, accepted.Lease);
+        }
+        catch
+        {
+            accepted.Lease?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A whole message arrived from the client. Returns 0 to go on, or a close code to close the connection with.</summary>
     public ushort OnMessage(OutboundFrame frame)
     {
+        if (_rateLimiter is not null && !_rateLimiter.TryTake())
+        {
+            _metrics.RateLimitDisconnected();
+            return CloseCodes.RateLimited;
+        }
+
         if (_publish == PublishMode.Broadcast)
             _broadcast.Tell(new Publish(frame), ActorRefs.NoSender);
         else
@@ -43,6 +69,10 @@ internal sealed class ClientSession
         return 0;
     }
 
-    /// <summary>The connection ended: stop the ClientActor (the registry forgets it by death-watch).</summary>
-    public void End() => _client.Tell(PoisonPill.Instance);
+    /// <summary>The connection ended: stop the ClientActor (registry and topics forget it by death-watch) and free its slot.</summary>
+    public void End()
+    {
+        _client.Tell(PoisonPill.Instance);
+        _lease?.Dispose();
+    }
 }
