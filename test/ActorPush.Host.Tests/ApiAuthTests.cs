@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using ActorPush.Host.Api;
+using ActorPush.Host.Tests.Infrastructure;
+
+namespace ActorPush.Host.Tests;
+
+/// <summary>Who may call /api: Bearer key when actorpush.api.key is set, else loopback callers only.</summary>
+public sealed class ApiAuthTests
+{
+    private const string Key = "0123456789abcdef-api-key";
+    private static readonly string KeyConfig = $"actorpush.api.key = \"{Key}\"";
+
+    [Fact]
+    public async Task With_a_key_every_api_call_needs_the_bearer_key_else_401()
+    {
+        await using var server = await PushServer.StartAsync(KeyConfig);
+        using var anonymous = server.Http();
+        using var wrong = server.Http(apiKey: Key + "x");
+        using var right = server.Http(apiKey: Key);
+
+        using (var response = await anonymous.GetAsync("/api/stats"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(HttpMethod.Post, "/api/broadcast", "x")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(HttpMethod.Get, "/api/no/such/route")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.SendAsync(HttpMethod.Get, "/api/stats")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.SendAsync(HttpMethod.Delete, "/api/users/alice/connections")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await right.SendAsync(HttpMethod.Get, "/api/stats")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await right.SendAsync(HttpMethod.Post, "/api/broadcast", "x")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/ping")).StatusCode); // only /api is guarded
+    }
+
+    [Fact]
+    public async Task Without_a_key_loopback_callers_are_answered()
+    {
+        await using var server = await PushServer.StartAsync();
+        using var http = server.Http();
+
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(HttpMethod.Get, "/api/stats")).Status);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.8.9.10", true)]
+    [InlineData("::1", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("192.0.2.10", false)]
+    [InlineData("10.0.0.1", false)]
+    [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("2001:db8::1", false)]
+    public void Without_a_key_only_loopback_addresses_pass_and_others_get_403(string address, bool allowed)
+    {
+        var access = new ApiAccess(apiKey: null);
+
+        var refusal = access.Check(authorization: null, IPAddress.Parse(address));
+
+        if (allowed)
+            Assert.Null(refusal);
+        else
+            Assert.Equal(403, refusal?.Status);
+    }
+
+    [Fact]
+    public void Without_a_key_an_unknown_remote_address_gets_403()
+    {
+        Assert.Equal(403, new ApiAccess(apiKey: null).Check(null, remote: null)?.Status);
+    }
+
+    [Fact]
+    public void With_a_key_the_address_does_not_matter_only_the_key()
+    {
+        var access = new ApiAccess(Key);
+
+        Assert.Null(access.Check("Bearer " + Key, IPAddress.Parse("192.0.2.10")));
+        Assert.Null(access.Check("bearer " + Key, IPAddress.Loopback));
+        Assert.Equal(401, access.Check(null, IPAddress.Loopback)?.Status);
+        Assert.Equal(401, access.Check("Basic " + Key, IPAddress.Loopback)?.Status);
+        Assert.Equal(401, access.Check("Bearer " + Key[..^1], IPAddress.Loopback)?.Status);
+    }
+
+    /// <summary>
+    /// The real 403 on the wire: the server listens on one of this machine's non-loopback addresses and the test
+    /// connects from it, so the server sees a non-loopback caller. Machines without such an address (a sandbox
+    /// with loopback only) cannot run this case; the unit cases above cover the decision there.
+    /// </summary>
+    [Fact]
+    public async Task Without_a_key_a_caller_on_a_non_loopback_address_gets_403_on_the_wire()
+    {
+        var address = NonLoopbackAddress();
+        if (address is null)
+            return;
+        await using var server = await PushServer.StartAsync(null, "--urls", $"http://{address}:0");
+        using var http = server.Http();
+
+        var (status, body) = await http.SendAsync(HttpMethod.Get, "/api/stats");
+        var (push, _) = await http.SendAsync(HttpMethod.Post, "/api/broadcast", "relay?");
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("loopback", body);
+        Assert.Equal(HttpStatusCode.Forbidden, push);
+        Assert.Equal(0, server.Metrics.MessagesIn);
+    }
+
+    private static IPAddress? NonLoopbackAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(nic => nic.OperationalStatus == OperationalStatus.Up && nic.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(nic => nic.GetIPProperties().UnicastAddresses)
+            .Select(unicast => unicast.Address)
+            .FirstOrDefault(ip => ip.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(ip));
+}
