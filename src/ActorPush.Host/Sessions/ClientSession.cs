@@ -21,6 +21,7 @@ internal sealed class ClientSession
     private readonly PublishMode _publish;
     private readonly RateLimiter? _rateLimiter;
     private readonly ConnectionLease? _lease;
+    private bool _rateLimited;
 
     private ClientSession(IActorRef client, ClientSessionContext context, ConnectionLease? lease)
     {
@@ -56,8 +57,11 @@ internal sealed class ClientSession
     /// <summary>A whole message arrived from the client. Returns 0 to go on, or a close code to close the connection with.</summary>
     public ushort OnMessage(OutboundFrame frame)
     {
+        if (_rateLimited)
+            return CloseCodes.RateLimited; // frames the transport had already read: still refused, counted once
         if (_rateLimiter is not null && !_rateLimiter.TryTake())
         {
+            _rateLimited = true;
             _metrics.RateLimitDisconnected();
             return CloseCodes.RateLimited;
         }
