@@ -13,6 +13,9 @@ public sealed record ActorPushSettings
     /// <summary>HOCON path of the BroadcastActor's mailbox block (used with <c>Props.WithMailbox</c>).</summary>
     public const string BroadcastMailboxPath = "actorpush.broadcast.mailbox";
 
+    /// <summary>HOCON path of the ClientActors' mailbox block.</summary>
+    public const string ClientMailboxPath = "actorpush.client.mailbox";
+
     // Every leaf key ActorPush knows. Anything else under actorpush.* is a typo and stops the start.
     private static readonly HashSet<string> KnownKeys =
     [
@@ -23,6 +26,7 @@ public sealed record ActorPushSettings
         "client.keepalive-interval",
         "client.keepalive-timeout",
         "client.close-timeout",
+        "client.mailbox.mailbox-type",
         "broadcast.mailbox.mailbox-type",
         "broadcast.mailbox.mailbox-capacity",
         "broadcast.mailbox.mailbox-push-timeout-time",

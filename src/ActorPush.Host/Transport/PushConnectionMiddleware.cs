@@ -68,8 +68,16 @@ internal sealed partial class PushConnectionMiddleware
         }
 
         // The handshake's timer and token are gone by now: an open connection holds neither.
-        if (handshake is { } accepted)
+        if (handshake is not { } accepted)
+            return;
+        try
+        {
             await RunAsync(connection, accepted.Accepted, accepted.Key);
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
+        {
+            // The peer vanished while the upgrade was answered: a normal ending, nothing to report.
+        }
     }
 
     /// <summary>
@@ -158,8 +166,17 @@ internal sealed partial class PushConnectionMiddleware
     /// <summary>Answers 101 and runs the WebSocket until it closes.</summary>
     private async Task RunAsync(ConnectionContext connection, Accepted accepted, string key)
     {
-        var sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
-        await WriteSwitchingProtocolsAsync(connection.Transport.Output, key);
+        ClientSessionContext sessionContext;
+        try
+        {
+            sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
+            await WriteSwitchingProtocolsAsync(connection.Transport.Output, key);
+        }
+        catch
+        {
+            accepted.Lease?.Dispose(); // no session will own the connection's slot
+            throw;
+        }
 
         var socket = new PushWebSocket(connection, _settings);
         var session = ClientSession.Start(accepted, socket, sessionContext);

@@ -22,6 +22,8 @@ namespace ActorPush.Host.Transport;
 internal sealed class PushWebSocket : IClientConnection
 {
     private const int FlushThreshold = 64 * 1024;
+    private const int DrainAllowance = 64 * 1024;
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(1);
     private static readonly OutboundFrame PingFrame = new([], FrameKind.Ping);
 
     private readonly ConnectionContext _connection;
@@ -34,6 +36,7 @@ internal sealed class PushWebSocket : IClientConnection
     // pipe, flushes, and ends when the queue is empty. An idle connection holds no task for sending.
     private readonly Queue<OutboundFrame> _outbound = new();
     private long _queuedBytes;
+    private bool _queueGrown;
     private bool _pumping;
     private bool _closing;
     private bool _closeSent;
@@ -53,7 +56,7 @@ internal sealed class PushWebSocket : IClientConnection
     private FrameHeader _frame;
     private bool _inFrame;
     private bool _discardFrame;
-    private bool _discardEverything;
+    private bool _unparseable;
     private long _frameRemaining;
     private long _frameOffset;
     private Opcode _messageOpcode;
@@ -101,6 +104,7 @@ internal sealed class PushWebSocket : IClientConnection
                 return false;
             _queuedBytes += frame.Size;
             _outbound.Enqueue(frame);
+            _queueGrown |= _outbound.Count > 16;
             if (!StartPumpLocked())
                 return true;
         }
@@ -151,13 +155,23 @@ internal sealed class PushWebSocket : IClientConnection
         ReturnBuffers();
     }
 
-    /// <summary>Queues a control frame (ping, pong); not counted against the queue limit. False when closing.</summary>
+    /// <summary>
+    /// Queues a control frame. Pongs count against the queue limit like data: a client that floods
+    /// pings without reading its pongs is a slow consumer. Returns false when closing or over the limit.
+    /// </summary>
     private bool SendControl(OutboundFrame frame)
     {
         lock (_outbound)
         {
             if (_closing)
                 return false;
+            if (frame.Kind == FrameKind.Pong)
+            {
+                if (_queuedBytes + frame.Size > _settings.SendQueueLimit)
+                    return false;
+                _queuedBytes += frame.Size;
+            }
+
             _outbound.Enqueue(frame);
             if (!StartPumpLocked())
                 return true;
@@ -220,8 +234,8 @@ internal sealed class PushWebSocket : IClientConnection
                     while (written < FlushThreshold && _outbound.TryDequeue(out var frame))
                     {
                         var isData = frame.Kind is FrameKind.Text or FrameKind.Binary;
-                        if (isData)
-                            _queuedBytes -= frame.Size;
+                        if (frame.Kind != FrameKind.Ping)
+                            _queuedBytes -= frame.Size; // data and pongs are counted
                         if (_discardQueue && (isData || _closing))
                             continue;
                         _output.Write(frame.Encoded.Span);
@@ -236,6 +250,12 @@ internal sealed class PushWebSocket : IClientConnection
                     }
                     else if (written == 0 && _outbound.Count == 0)
                     {
+                        if (_queueGrown)
+                        {
+                            _outbound.TrimExcess(); // a burst is over: an idle connection keeps no large array
+                            _queueGrown = false;
+                        }
+
                         _pumping = false;
                         return;
                     }
@@ -279,16 +299,36 @@ internal sealed class PushWebSocket : IClientConnection
 
     private async Task ReceiveLoopAsync()
     {
+        CancellationTokenSource? linger = null;
         try
         {
+            // Once closing, what the client still sends is read only to find its close reply, and only
+            // up to this many bytes: a client that floods instead gets TCP backpressure, then the abort.
+            long drainBudget = _settings.MaxMessageSize + DrainAllowance;
             while (true)
             {
-                var result = await _input.ReadAsync().ConfigureAwait(false);
+                if (_unparseable && linger is null)
+                {
+                    linger = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(_settings.CloseTimeout.Ticks, Linger.Ticks)));
+                }
+
+                ReadResult result;
+                try
+                {
+                    result = await _input.ReadAsync(linger?.Token ?? default).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (linger?.IsCancellationRequested == true)
+                {
+                    return; // the linger after an unparseable frame is over
+                }
+
                 Volatile.Write(ref _lastReceived, Environment.TickCount64);
                 var buffer = result.Buffer;
-                var peerClosed = Process(ref buffer);
+                var stop = Process(ref buffer);
+                if (IsClosing)
+                    drainBudget -= result.Buffer.Length - buffer.Length;
                 _input.AdvanceTo(buffer.Start, buffer.End);
-                if (peerClosed || result.IsCompleted || result.IsCanceled)
+                if (stop || drainBudget < 0 || result.IsCompleted || result.IsCanceled)
                     return;
             }
         }
@@ -296,14 +336,21 @@ internal sealed class PushWebSocket : IClientConnection
         {
             Abort("receive failed");
         }
+        finally
+        {
+            linger?.Dispose();
+        }
     }
 
-    /// <summary>Consumes whole and partial frames from <paramref name="buffer"/>. Returns true once the peer's close frame was read.</summary>
+    /// <summary>
+    /// Consumes whole and partial frames from <paramref name="buffer"/>. Returns true when reading should
+    /// stop: the peer's close frame was read, or the stream can no longer be parsed.
+    /// </summary>
     private bool Process(ref ReadOnlySequence<byte> buffer)
     {
         while (true)
         {
-            if (_discardEverything)
+            if (_unparseable)
             {
                 buffer = buffer.Slice(buffer.End);
                 return false;
@@ -316,9 +363,13 @@ internal sealed class PushWebSocket : IClientConnection
                     return false;
                 if (parsed == FrameHeader.Result.ProtocolError)
                 {
+                    // Frame boundaries are lost, so the client's close reply could not be recognised:
+                    // send 1002, discard what follows for a short linger (so TCP is not reset while the
+                    // client is still sending), then close TCP (RFC 6455 section 7.1.7).
                     Fail(CloseCodes.ProtocolError, "protocol error");
-                    _discardEverything = true; // frame boundaries are lost: wait for the deadline or EOF
-                    continue;
+                    _unparseable = true;
+                    buffer = buffer.Slice(buffer.End);
+                    return false;
                 }
 
                 buffer = buffer.Slice(headerLength);
@@ -366,7 +417,7 @@ internal sealed class PushWebSocket : IClientConnection
             return;
         }
 
-        if (_messageLength + header.PayloadLength > _settings.MaxMessageSize)
+        if (header.PayloadLength > _settings.MaxMessageSize - _messageLength) // no overflow for huge declared lengths
         {
             Fail(CloseCodes.MessageTooBig, CloseCodes.Reasons.MessageTooBig);
             return;
@@ -421,7 +472,7 @@ internal sealed class PushWebSocket : IClientConnection
         var closeCode = _session!.OnMessage(new OutboundFrame(message, kind)); // the one copy every recipient shares
         ReturnMessageBuffer();
         if (closeCode != 0)
-            Fail(closeCode, "");
+            Fail(closeCode, closeCode == CloseCodes.RateLimited ? CloseCodes.Reasons.RateLimited : "");
         return false;
     }
 
@@ -436,7 +487,8 @@ internal sealed class PushWebSocket : IClientConnection
                 peerClosed = true;
                 break;
             case Opcode.Ping when !_discardFrame:
-                SendControl(new OutboundFrame(payload, FrameKind.Pong));
+                if (!SendControl(new OutboundFrame(payload, FrameKind.Pong)) && !IsClosing)
+                    Fail(CloseCodes.SlowConsumer, CloseCodes.Reasons.SlowConsumer); // pings, but its pongs are not read
                 break;
             // Pong: any read already counts as a sign of life.
         }
