@@ -249,7 +249,7 @@ public static class BenchSummary
             var c = r.Churn ?? new ChurnReport();
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {server} | {Result(r)} | {r.DeliveriesReceived:N0} / {r.DeliveriesExpected:N0} | {r.Missing:N0} / {r.Duplicates:N0} / {r.OrderViolations:N0} | " +
-                $"{c.Connects:N0} / {c.Disconnects:N0} / {c.ConnectErrors:N0} | {c.DeliveriesReceived:N0} | {c.GapsInsideWindow:N0} / {c.Duplicates:N0} / {c.OrderViolations:N0} | {Ms(r.LatencyUs.P99)} |");
+                $"{c.Connects:N0} / {c.Disconnects:N0} / {c.ConnectErrors:N0}{(c.ConnectErrorKinds.Count == 0 ? "" : " (" + string.Join(", ", c.ConnectErrorKinds.Select(k => $"{k.Key}: {k.Value}")) + ")")} | {c.DeliveriesReceived:N0} | {c.GapsInsideWindow:N0} / {c.Duplicates:N0} / {c.OrderViolations:N0} | {Ms(r.LatencyUs.P99)} |");
         }
 
         md.AppendLine();

@@ -45,6 +45,7 @@ public static class ChurnScenario
             run.SampleServerEnd();
 
             churn.ConnectErrors = churnConnector.Errors;
+            churn.ConnectErrorKinds = new Dictionary<string, int>(churnConnector.ErrorKinds);
             foreach (var t in churnTrackers)
             {
                 churn.DeliveriesReceived += t.Received;

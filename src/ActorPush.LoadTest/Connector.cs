@@ -85,17 +85,20 @@ public sealed class Connector(LoadOptions options)
             Interlocked.Increment(ref _connected);
             return client;
         }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return null; // the run (or the churn loop) ended while this connection was being opened: not a failure
+        }
         catch (Exception e)
         {
             Interlocked.Increment(ref _errors);
-            _errorKinds.AddOrUpdate(Describe(e, cancel), 1, (_, n) => n + 1);
+            _errorKinds.AddOrUpdate(Describe(e), 1, (_, n) => n + 1);
             return null;
         }
     }
 
-    private static string Describe(Exception e, CancellationToken cancel) => e switch
+    private static string Describe(Exception e) => e switch
     {
-        OperationCanceledException when cancel.IsCancellationRequested => "run ended",
         OperationCanceledException => "timeout",
         SocketException s => s.SocketErrorCode.ToString(),
         IOException io => io.Message,

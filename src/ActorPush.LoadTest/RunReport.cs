@@ -88,6 +88,7 @@ public sealed class ChurnReport
     public long Connects { get; set; }
     public long Disconnects { get; set; }
     public long ConnectErrors { get; set; }
+    public Dictionary<string, int> ConnectErrorKinds { get; set; } = [];
     public long DeliveriesReceived { get; set; }
     public long GapsInsideWindow { get; set; }
     public long Duplicates { get; set; }
