@@ -19,6 +19,7 @@ public sealed class ClientActor : UntypedActor
     private readonly IActorRef _registry;
     private readonly PushMetrics _metrics;
     private bool _closing;
+    private bool _flushPending;
 
     public ClientActor(string userId, IClientConnection connection, IActorRef registry)
     {
@@ -50,6 +51,10 @@ public sealed class ClientActor : UntypedActor
             case OutboundFrame frame:
                 Send(frame);
                 break;
+            case FlushOutbound:
+                _flushPending = false;
+                _connection.Flush();
+                break;
             case Disconnect disconnect:
                 Close(disconnect.Code, disconnect.Reason);
                 break;
@@ -61,8 +66,20 @@ public sealed class ClientActor : UntypedActor
 
     private void Send(OutboundFrame frame)
     {
-        if (_closing || _connection.TrySend(frame))
+        if (_closing)
             return;
+        if (_connection.TrySend(frame))
+        {
+            // Flush once after every frame already in the mailbox: a FlushOutbound told to self lands
+            // behind them, so a burst leaves in one write instead of one write per frame.
+            if (!_flushPending)
+            {
+                _flushPending = true;
+                Self.Tell(FlushOutbound.Instance);
+            }
+
+            return;
+        }
 
         // The client stopped reading and its queue passed the limit: cut it off, never wait on it.
         _metrics.SlowConsumerDisconnected();
@@ -84,5 +101,10 @@ public sealed class ClientActor : UntypedActor
         public void Release(ActorBase actor)
         {
         }
+    }
+
+    private sealed class FlushOutbound : INoSerializationVerificationNeeded
+    {
+        public static readonly FlushOutbound Instance = new();
     }
 }

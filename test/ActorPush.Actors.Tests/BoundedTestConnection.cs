@@ -16,6 +16,8 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
     private readonly List<(ushort Code, string Reason)> _closes = [];
     private long _queuedBytes;
     private int _offers;
+    private int _flushes;
+    private int _acceptedAtLastFlush;
     private Exception? _failNextSend;
 
     /// <summary>Every TrySend call, accepted or not (also after close).</summary>
@@ -80,6 +82,35 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
             _queue.Enqueue(frame);
             _accepted.Add(frame);
             return true;
+        }
+    }
+
+    /// <summary>How often the actor asked for a flush.</summary>
+    public int Flushes
+    {
+        get
+        {
+            lock (_gate)
+                return _flushes;
+        }
+    }
+
+    /// <summary>How many frames had been accepted when the last flush came.</summary>
+    public int AcceptedAtLastFlush
+    {
+        get
+        {
+            lock (_gate)
+                return _acceptedAtLastFlush;
+        }
+    }
+
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            _flushes++;
+            _acceptedAtLastFlush = _accepted.Count;
         }
     }
 

@@ -40,6 +40,20 @@ public sealed class ClientActorSpecs : TestKit
     }
 
     [Fact]
+    public void Every_frame_handed_to_the_connection_is_followed_by_a_flush_and_a_burst_shares_flushes()
+    {
+        var connection = new BoundedTestConnection(limitBytes: 64 * 1024);
+        var client = Sys.ActorOf(ClientActor.Props("alice", connection, _registry.Ref));
+        const int burst = 200;
+
+        for (var i = 0; i < burst; i++)
+            client.Tell(Frames.Text($"frame {i}"));
+
+        AwaitAssert(() => Assert.Equal(burst, connection.AcceptedAtLastFlush));
+        Assert.InRange(connection.Flushes, 1, burst);
+    }
+
+    [Fact]
     public void Client_that_keeps_reading_is_never_closed()
     {
         var connection = new BoundedTestConnection(limitBytes: 100);

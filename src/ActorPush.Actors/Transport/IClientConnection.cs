@@ -7,11 +7,17 @@ namespace ActorPush.Actors.Transport;
 public interface IClientConnection
 {
     /// <summary>
-    /// Queues a frame for sending. Returns false when the connection's bounded outbound queue is
+    /// Queues a frame for sending (it leaves with the next <see cref="Flush"/>). Returns false when the connection's bounded outbound queue is
     /// over its limit (a slow consumer); the frame is then not queued. A connection that is already
     /// closing accepts and discards frames.
     /// </summary>
     bool TrySend(OutboundFrame frame);
+
+    /// <summary>
+    /// Starts writing what <see cref="TrySend"/> queued. The ClientActor calls it once after a batch of
+    /// frames, so frames queued together leave in one write. Returns at once.
+    /// </summary>
+    void Flush();
 
     /// <summary>
     /// Starts the close handshake with <paramref name="code"/> (see <see cref="CloseCodes"/>).

@@ -32,8 +32,8 @@ internal sealed class PushWebSocket : IClientConnection
     private readonly ActorPushSettings _settings;
 
     // Outbound side, guarded by locking _outbound. There is no send loop while nothing is queued: the
-    // first frame queued schedules a pump on the thread pool, which writes every queued frame into the
-    // pipe, flushes, and ends when the queue is empty. An idle connection holds no task for sending.
+    // first frame queued starts a pump, which writes every queued frame into the pipe, flushes, and
+    // ends when the queue is empty. An idle connection holds no task for sending.
     private readonly Queue<OutboundFrame> _outbound = new();
     private long _queuedBytes;
     private bool _queueGrown;
@@ -105,12 +105,19 @@ internal sealed class PushWebSocket : IClientConnection
             _queuedBytes += frame.Size;
             _outbound.Enqueue(frame);
             _queueGrown |= _outbound.Count > 16;
-            if (!StartPumpLocked())
-                return true;
+            return true;
+        }
+    }
+
+    public void Flush()
+    {
+        lock (_outbound)
+        {
+            if (_outbound.Count == 0 || !StartPumpLocked())
+                return; // nothing to send, or the running pump takes it
         }
 
         SchedulePump();
-        return true;
     }
 
     public void Close(ushort code, string reason) => RequestClose(code, reason, discardQueue: code != CloseCodes.GoingAway);
@@ -215,7 +222,10 @@ internal sealed class PushWebSocket : IClientConnection
         return true;
     }
 
-    private void SchedulePump() => ThreadPool.UnsafeQueueUserWorkItem(static self => _ = self.PumpAsync(), this, preferLocal: false);
+    // The pump starts inline on the caller's thread (the ClientActor's, for fan-out): writing into the pipe
+    // and signalling a flush never blocks, and the first flush that has to wait for the socket returns
+    // the thread to its caller; the rest of the pump continues on the thread pool.
+    private void SchedulePump() => _ = PumpAsync();
 
     /// <summary>
     /// Writes everything queued into the pipe (up to <see cref="FlushThreshold"/> bytes between flushes),
