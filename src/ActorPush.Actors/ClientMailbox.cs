@@ -8,9 +8,8 @@ namespace ActorPush.Actors;
 /// <summary>
 /// The ClientActors' mailbox: unbounded like Akka's default, but lean, because there is one per
 /// connection and most connections are idle. Akka's default queue (a ConcurrentQueue) allocates a
-/// 32-slot segment up front, about 1 KB per actor; this one starts with an empty array and grows only
-/// as messages arrive. The ClientActor keeps its own queue short (frames go straight on to the
-/// connection's byte-bounded queue), so a lock held for an enqueue or a dequeue is uncontended in practice.
+/// 32-slot segment up front, about 1 KB per actor; this one starts with empty arrays and grows only as
+/// messages arrive, and gives a burst's array back once the burst is over.
 /// </summary>
 public sealed class ClientMailbox : MailboxType, IProducesMessageQueue<ClientMessageQueue>
 {
@@ -21,13 +20,18 @@ public sealed class ClientMailbox : MailboxType, IProducesMessageQueue<ClientMes
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new ClientMessageQueue();
 }
 
-/// <summary>The queue behind <see cref="ClientMailbox"/>: a <see cref="Queue{T}"/> under a lock.</summary>
+/// <summary>
+/// The queue behind <see cref="ClientMailbox"/>, double-buffered: senders append to an incoming queue
+/// under a short lock; the actor takes the whole incoming queue in one swap when its own runs dry and
+/// then dequeues without locking, so the sender and the actor contend once per batch, not per message.
+/// </summary>
 public sealed class ClientMessageQueue : IMessageQueue, IUnboundedMessageQueueSemantics
 {
     private const int TrimAbove = 16;
-    private readonly Queue<Envelope> _queue = new();
+    private Queue<Envelope> _incoming = new(); // guarded by _gate
+    private Queue<Envelope> _draining = new(); // only the actor's thread touches it
+    private readonly object _gate = new();
     private int _count;
-    private bool _grown;
 
     public bool HasMessages => Volatile.Read(ref _count) > 0;
 
@@ -35,29 +39,31 @@ public sealed class ClientMessageQueue : IMessageQueue, IUnboundedMessageQueueSe
 
     public void Enqueue(IActorRef receiver, Envelope envelope)
     {
-        lock (_queue)
-        {
-            _queue.Enqueue(envelope);
-            _count = _queue.Count;
-            _grown |= _count > TrimAbove;
-        }
+        lock (_gate)
+            _incoming.Enqueue(envelope);
+        Interlocked.Increment(ref _count);
     }
 
     public bool TryDequeue(out Envelope envelope)
     {
-        lock (_queue)
+        if (_draining.Count == 0)
         {
-            var found = _queue.TryDequeue(out envelope);
-            _count = _queue.Count;
-            if (_count == 0 && _grown)
+            if (Volatile.Read(ref _count) == 0)
             {
-                // A burst is over: give its array back, so an idle connection holds no large buffer.
-                _queue.TrimExcess();
-                _grown = false;
+                envelope = default;
+                return false;
             }
 
-            return found;
+            lock (_gate)
+                (_incoming, _draining) = (_draining, _incoming);
         }
+
+        if (!_draining.TryDequeue(out envelope))
+            return false;
+        Interlocked.Decrement(ref _count);
+        if (_draining.Count == 0 && _draining.EnsureCapacity(0) > TrimAbove)
+            _draining.TrimExcess(); // a burst is over: an idle connection keeps no large array
+        return true;
     }
 
     public void CleanUp(IActorRef owner, IMessageQueue deadletters)

@@ -70,14 +70,44 @@ internal sealed partial class PushConnectionMiddleware
         // The handshake's timer and token are gone by now: an open connection holds neither.
         if (handshake is not { } accepted)
             return;
+
+        // Answer 101 and run the WebSocket until it closes (here rather than in a method of its own, so
+        // an open connection holds one async state machine in this class, not two).
+        ClientSessionContext sessionContext;
         try
         {
-            await RunAsync(connection, accepted.Accepted, accepted.Key);
+            sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
+            await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key);
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
         {
-            // The peer vanished while the upgrade was answered: a normal ending, nothing to report.
+            accepted.Accepted.Lease?.Dispose(); // the peer vanished before the upgrade: no session owns the slot
+            return;
         }
+        catch
+        {
+            accepted.Accepted.Lease?.Dispose();
+            throw;
+        }
+
+        var socket = new PushWebSocket(connection, _settings);
+        var session = ClientSession.Start(accepted.Accepted, socket, sessionContext);
+        socket.Attach(session);
+        _tracker.Add(socket);
+        LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId);
+        try
+        {
+            await socket.RunAsync();
+        }
+        finally
+        {
+            _tracker.Remove(socket);
+            session.End();
+            LogDisconnected(_logger, accepted.Accepted.UserId, connection.ConnectionId, socket.CloseCode);
+        }
+
+        await connection.Transport.Output.CompleteAsync();
+        await connection.Transport.Input.CompleteAsync();
     }
 
     /// <summary>
@@ -161,41 +191,6 @@ internal sealed partial class PushConnectionMiddleware
         if (!IsValidKey(parsed.Key))
             return (400, "Sec-WebSocket-Key is missing or malformed", "");
         return null;
-    }
-
-    /// <summary>Answers 101 and runs the WebSocket until it closes.</summary>
-    private async Task RunAsync(ConnectionContext connection, Accepted accepted, string key)
-    {
-        ClientSessionContext sessionContext;
-        try
-        {
-            sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
-            await WriteSwitchingProtocolsAsync(connection.Transport.Output, key);
-        }
-        catch
-        {
-            accepted.Lease?.Dispose(); // no session will own the connection's slot
-            throw;
-        }
-
-        var socket = new PushWebSocket(connection, _settings);
-        var session = ClientSession.Start(accepted, socket, sessionContext);
-        socket.Attach(session);
-        _tracker.Add(socket);
-        LogConnected(_logger, accepted.UserId, connection.ConnectionId);
-        try
-        {
-            await socket.RunAsync();
-        }
-        finally
-        {
-            _tracker.Remove(socket);
-            session.End();
-            LogDisconnected(_logger, accepted.UserId, connection.ConnectionId, socket.CloseCode);
-        }
-
-        await connection.Transport.Output.CompleteAsync();
-        await connection.Transport.Input.CompleteAsync();
     }
 
     private static bool IsValidKey(string? key)

@@ -149,10 +149,49 @@ internal sealed class PushWebSocket : IClientConnection
             _pingSentAt = now;
     }
 
-    /// <summary>Runs the connection until it is closed or aborted. Never throws for a vanished peer.</summary>
+    /// <summary>
+    /// Runs the connection until it is closed or aborted: the receive loop, then the end of the close
+    /// handshake. Never throws for a vanished peer. (One method, so an open connection holds one
+    /// async state machine for its receive side, not a chain of them.)
+    /// </summary>
     public async Task RunAsync()
     {
-        await ReceiveLoopAsync().ConfigureAwait(false); // ends with the peer's close frame, EOF or an abort
+        CancellationTokenSource? linger = null;
+        try
+        {
+            // Once closing, what the client still sends is read only to find its close reply, and only
+            // up to this many bytes: a client that floods instead gets TCP backpressure, then the abort.
+            long drainBudget = _settings.MaxMessageSize + DrainAllowance;
+            var reading = true;
+            while (reading)
+            {
+                if (_unparseable && linger is null)
+                    linger = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(_settings.CloseTimeout.Ticks, Linger.Ticks)));
+
+                var result = await _input.ReadAsync(linger?.Token ?? default).ConfigureAwait(false);
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                var buffer = result.Buffer;
+                var stop = Process(ref buffer);
+                if (IsClosing)
+                    drainBudget -= result.Buffer.Length - buffer.Length;
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                reading = !(stop || drainBudget < 0 || result.IsCompleted || result.IsCanceled);
+            }
+        }
+        catch (OperationCanceledException) when (linger?.IsCancellationRequested == true)
+        {
+            // The linger after an unparseable frame is over.
+        }
+        catch (Exception e) when (IsConnectionEnd(e))
+        {
+            Abort("receive failed");
+        }
+        finally
+        {
+            linger?.Dispose();
+        }
+
+        // The receive side is done (the peer's close frame, EOF or an abort): finish the close.
         RequestClose(CloseCodes.Normal, "", discardQueue: true); // no-op when a close is already under way
         Task sendDone;
         lock (_outbound)
@@ -305,51 +344,6 @@ internal sealed class PushWebSocket : IClientConnection
         BinaryPrimitives.WriteUInt16BigEndian(span[2..], code);
         Encoding.UTF8.GetBytes(reason.AsSpan(), span.Slice(4, reasonLength));
         _output.Advance(4 + reasonLength);
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        CancellationTokenSource? linger = null;
-        try
-        {
-            // Once closing, what the client still sends is read only to find its close reply, and only
-            // up to this many bytes: a client that floods instead gets TCP backpressure, then the abort.
-            long drainBudget = _settings.MaxMessageSize + DrainAllowance;
-            while (true)
-            {
-                if (_unparseable && linger is null)
-                {
-                    linger = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(_settings.CloseTimeout.Ticks, Linger.Ticks)));
-                }
-
-                ReadResult result;
-                try
-                {
-                    result = await _input.ReadAsync(linger?.Token ?? default).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (linger?.IsCancellationRequested == true)
-                {
-                    return; // the linger after an unparseable frame is over
-                }
-
-                Volatile.Write(ref _lastReceived, Environment.TickCount64);
-                var buffer = result.Buffer;
-                var stop = Process(ref buffer);
-                if (IsClosing)
-                    drainBudget -= result.Buffer.Length - buffer.Length;
-                _input.AdvanceTo(buffer.Start, buffer.End);
-                if (stop || drainBudget < 0 || result.IsCompleted || result.IsCanceled)
-                    return;
-            }
-        }
-        catch (Exception e) when (IsConnectionEnd(e))
-        {
-            Abort("receive failed");
-        }
-        finally
-        {
-            linger?.Dispose();
-        }
     }
 
     /// <summary>
