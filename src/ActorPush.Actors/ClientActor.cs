@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Dispatch;
 using ActorPush.Actors.Messages;
 using ActorPush.Actors.Metrics;
 using ActorPush.Actors.Transport;
@@ -20,6 +21,7 @@ public sealed class ClientActor : UntypedActor
     private readonly PushMetrics _metrics;
     private bool _closing;
     private bool _flushPending;
+    private Mailbox _mailbox = null!;
 
     public ClientActor(string userId, IClientConnection connection, IActorRef registry)
     {
@@ -37,7 +39,11 @@ public sealed class ClientActor : UntypedActor
         Akka.Actor.Props.CreateBy(new Producer(userId, connection, registry))
             .WithMailbox(Settings.ActorPushSettings.ClientMailboxPath);
 
-    protected override void PreStart() => _registry.Tell(new Register(_userId, Self));
+    protected override void PreStart()
+    {
+        _mailbox = ((ActorCell)Context).Mailbox;
+        _registry.Tell(new Register(_userId, Self));
+    }
 
     // A restart keeps the registration it already has: registering again would count the connection twice.
     protected override void PostRestart(Exception reason)
@@ -49,7 +55,20 @@ public sealed class ClientActor : UntypedActor
         switch (message)
         {
             case OutboundFrame frame:
-                Send(frame);
+                if (Offer(frame))
+                    FlushSoon();
+                break;
+            case FrameBatch batch:
+                var queued = false;
+                foreach (var frame in batch.Frames)
+                {
+                    if (!Offer(frame))
+                        break;
+                    queued = true;
+                }
+
+                if (queued)
+                    FlushSoon();
                 break;
             case FlushOutbound:
                 _flushPending = false;
@@ -64,26 +83,37 @@ public sealed class ClientActor : UntypedActor
         }
     }
 
-    private void Send(OutboundFrame frame)
+    /// <summary>Queues a frame on the connection. False when closing, or when the client turned out to be a slow consumer (it is then closed with 4008).</summary>
+    private bool Offer(OutboundFrame frame)
     {
         if (_closing)
-            return;
+            return false;
         if (_connection.TrySend(frame))
-        {
-            // Flush once after every frame already in the mailbox: a FlushOutbound told to self lands
-            // behind them, so a burst leaves in one write instead of one write per frame.
-            if (!_flushPending)
-            {
-                _flushPending = true;
-                Self.Tell(FlushOutbound.Instance);
-            }
-
-            return;
-        }
+            return true;
 
         // The client stopped reading and its queue passed the limit: cut it off, never wait on it.
         _metrics.SlowConsumerDisconnected();
         Close(CloseCodes.SlowConsumer, CloseCodes.Reasons.SlowConsumer);
+        return false;
+    }
+
+    /// <summary>
+    /// Flushes once per burst: when more messages wait in the mailbox, a FlushOutbound told to self lands
+    /// behind them, so the burst leaves in one write instead of one write per frame; otherwise now.
+    /// </summary>
+    private void FlushSoon()
+    {
+        if (_flushPending)
+            return;
+        if (_mailbox.MessageQueue.HasMessages)
+        {
+            _flushPending = true;
+            Self.Tell(FlushOutbound.Instance);
+        }
+        else
+        {
+            _connection.Flush();
+        }
     }
 
     private void Close(ushort code, string reason)

@@ -26,7 +26,7 @@ public sealed class BroadcastActorSpecs : TestKit
         broadcast.Tell(new Publish(frame));
 
         foreach (var client in clients)
-            Assert.Same(frame, client.ExpectMsg<OutboundFrame>());
+            Assert.Same(frame, client.ExpectFrame());
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class BroadcastActorSpecs : TestKit
         foreach (var client in clients)
         {
             foreach (var frame in frames)
-                Assert.Same(frame, client.ExpectMsg<OutboundFrame>());
+                Assert.Same(frame, client.ExpectFrame());
         }
     }
 
@@ -56,14 +56,14 @@ public sealed class BroadcastActorSpecs : TestKit
         broadcast.Tell(new AddRecipient(staying.Ref));
         var before = Frames.Text("before");
         broadcast.Tell(new Publish(before));
-        Assert.Same(before, removed.ExpectMsg<OutboundFrame>());
-        Assert.Same(before, staying.ExpectMsg<OutboundFrame>());
+        Assert.Same(before, removed.ExpectFrame());
+        Assert.Same(before, staying.ExpectFrame());
 
         broadcast.Tell(new RemoveRecipient(removed.Ref));
         var after = Frames.Text("after");
         broadcast.Tell(new Publish(after));
 
-        Assert.Same(after, staying.ExpectMsg<OutboundFrame>());
+        Assert.Same(after, staying.ExpectFrame());
         this.AwaitProcessed(broadcast);
         removed.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
@@ -79,7 +79,7 @@ public sealed class BroadcastActorSpecs : TestKit
         var frame = Frames.Text("once");
         broadcast.Tell(new Publish(frame));
 
-        Assert.Same(frame, client.ExpectMsg<OutboundFrame>());
+        Assert.Same(frame, client.ExpectFrame());
         this.AwaitProcessed(broadcast);
         Assert.False(client.HasMessages);
     }
@@ -95,7 +95,7 @@ public sealed class BroadcastActorSpecs : TestKit
         broadcast.Tell(new Publish(frame));
 
         foreach (var client in clients)
-            Assert.Same(frame, client.ExpectMsg<OutboundFrame>());
+            Assert.Same(frame, client.ExpectFrame());
     }
 
     [Theory]
@@ -125,7 +125,7 @@ public sealed class BroadcastActorSpecs : TestKit
 
             foreach (var receiving in remaining)
             {
-                Assert.Same(frame, receiving.ExpectMsg<OutboundFrame>(TimeSpan.Zero));
+                Assert.Same(frame, receiving.ExpectFrame(TimeSpan.Zero));
                 Assert.False(receiving.HasMessages, $"client {clients.IndexOf(receiving)} got the frame twice");
             }
 
@@ -151,7 +151,7 @@ public sealed class BroadcastActorSpecs : TestKit
         this.AwaitProcessed(broadcast);
 
         foreach (var receiving in new[] { clients[0], clients[2], clients[3], late })
-            Assert.Same(frame, receiving.ExpectMsg<OutboundFrame>(TimeSpan.Zero));
+            Assert.Same(frame, receiving.ExpectFrame(TimeSpan.Zero));
         Assert.False(clients[1].HasMessages);
         Assert.False(clients[4].HasMessages);
     }
