@@ -108,8 +108,10 @@ server_port() {
 start_server() { # name -> sets SERVER_PID, waits for /ping
   local name=$1 port; port=$(server_port "$1")
   case "$name" in
-    actorpush)     (cd "$HOST_DIR" && exec taskset -c 0 ./ActorPush.Host --urls "http://127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
-    kestrel-plain) (cd "$KB_DIR" && exec taskset -c 0 ./KestrelBaseline --urls "http://127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
+    # Both .NET servers run with the GC setting ActorPush's deployment files use (deploy/actorpush.service,
+    # launchSettings.json): a 4 MiB gen0 budget, so idle RSS measures connections, not GC slack.
+    actorpush)     (cd "$HOST_DIR" && DOTNET_GCgen0size=0x400000 exec taskset -c 0 ./ActorPush.Host --urls "http://127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
+    kestrel-plain) (cd "$KB_DIR" && DOTNET_GCgen0size=0x400000 exec taskset -c 0 ./KestrelBaseline --urls "http://127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
     go-original)   (exec taskset -c 0 "$ROOT/bench/go-original/bin/go-original" -addr "127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
     node-ws)       (exec taskset -c 0 node "$ROOT/bench/node-ws/server.js" "$port" 127.0.0.1) >>"$OUT/$name.server.log" 2>&1 & ;;
     *) log "unknown server $name"; return 1 ;;
