@@ -18,9 +18,7 @@ namespace ActorPush.Actors;
 /// </summary>
 public sealed class BroadcastActor : UntypedActor
 {
-    // Recipients in a dense list for a tight fan-out loop, with an index for O(1) removal.
-    private readonly List<IActorRef> _recipients = [];
-    private readonly Dictionary<IActorRef, int> _positions = [];
+    private readonly RecipientSet _recipients = new();
     private readonly List<OutboundFrame> _pending = [];
     private readonly PushMetrics _metrics;
     private Mailbox _mailbox = null!;
@@ -31,7 +29,7 @@ public sealed class BroadcastActor : UntypedActor
 
     public BroadcastActor() => _metrics = PushMetrics.Get(Context.System);
 
-    protected override void PreStart() => _mailbox = ((ActorCell)Context).Mailbox;
+    protected override void PreStart() => _mailbox = ((ActorCell)Context).Mailbox ?? throw new InvalidOperationException("actor has no mailbox");
 
     public static Props Props() =>
         Akka.Actor.Props.Create(() => new BroadcastActor())
@@ -46,8 +44,9 @@ public sealed class BroadcastActor : UntypedActor
                 break;
             case AddRecipient add:
                 FanOutPending(); // membership changes apply between batches, in mailbox order
-                if (_positions.TryAdd(add.Client, _recipients.Count))
-                    _recipients.Add(add.Client);
+                _recipients.Add(add.Client);
+                if (add.Acknowledge)
+                    add.Client.Tell(RecipientAdded.Instance);
                 break;
             case SendBatch:
                 _batchMarkerQueued = false;
@@ -55,7 +54,7 @@ public sealed class BroadcastActor : UntypedActor
                 break;
             case RemoveRecipient remove:
                 FanOutPending();
-                Remove(remove.Client);
+                _recipients.Remove(remove.Client);
                 break;
             default:
                 Unhandled(message);
@@ -89,28 +88,8 @@ public sealed class BroadcastActor : UntypedActor
 
         // One message for every recipient, shared by all of them: the frame itself, or a batch.
         object message = _pending.Count == 1 ? _pending[0] : new FrameBatch([.. _pending]);
-        var recipients = _recipients;
-        for (var i = 0; i < recipients.Count; i++)
-            recipients[i].Tell(message, ActorRefs.NoSender);
-        _metrics.MessagesDelivered(recipients.Count * _pending.Count);
+        _metrics.MessagesDelivered(_recipients.TellAll(message) * _pending.Count);
         _pending.Clear();
-    }
-
-    private void Remove(IActorRef client)
-    {
-        if (!_positions.Remove(client, out var position))
-            return;
-
-        // Swap the last recipient into the hole so the list stays dense.
-        var last = _recipients.Count - 1;
-        if (position != last)
-        {
-            var moved = _recipients[last];
-            _recipients[position] = moved;
-            _positions[moved] = position;
-        }
-
-        _recipients.RemoveAt(last);
     }
 
     private sealed class SendBatch : INoSerializationVerificationNeeded

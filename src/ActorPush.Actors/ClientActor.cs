@@ -41,7 +41,7 @@ public sealed class ClientActor : UntypedActor
 
     protected override void PreStart()
     {
-        _mailbox = ((ActorCell)Context).Mailbox;
+        _mailbox = ((ActorCell)Context).Mailbox ?? throw new InvalidOperationException("actor has no mailbox");
         _registry.Tell(new Register(_userId, Self));
     }
 
@@ -73,6 +73,9 @@ public sealed class ClientActor : UntypedActor
             case FlushOutbound:
                 _flushPending = false;
                 _connection.Flush();
+                break;
+            case RecipientAdded:
+                _connection.Joined();
                 break;
             case Disconnect disconnect:
                 Close(disconnect.Code, disconnect.Reason);

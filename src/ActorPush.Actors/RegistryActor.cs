@@ -52,7 +52,7 @@ public sealed class RegistryActor : ReceiveActor
         clients.Add(register.Client);
         _connections++;
         Context.WatchWith(register.Client, new ClientTerminated(register.UserId, register.Client));
-        _broadcast.Tell(new AddRecipient(register.Client));
+        _broadcast.Tell(new AddRecipient(register.Client, Acknowledge: true));
     }
 
     private void Handle(ClientTerminated terminated)

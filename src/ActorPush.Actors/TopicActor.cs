@@ -12,9 +12,7 @@ namespace ActorPush.Actors;
 /// </summary>
 public sealed class TopicActor : UntypedActor
 {
-    // Recipients in a dense list for a tight fan-out loop, with an index for O(1) removal.
-    private readonly List<IActorRef> _recipients = [];
-    private readonly Dictionary<IActorRef, int> _positions = [];
+    private readonly RecipientSet _recipients = new();
     private readonly PushMetrics _metrics;
 
     public TopicActor() => _metrics = PushMetrics.Get(Context.System);
@@ -26,43 +24,17 @@ public sealed class TopicActor : UntypedActor
         switch (message)
         {
             case Publish publish:
-                FanOut(publish);
+                _metrics.MessagesDelivered(_recipients.TellAll(publish.Frame));
                 break;
             case AddRecipient add:
-                if (_positions.TryAdd(add.Client, _recipients.Count))
-                    _recipients.Add(add.Client);
+                _recipients.Add(add.Client);
                 break;
             case RemoveRecipient remove:
-                Remove(remove.Client);
+                _recipients.Remove(remove.Client);
                 break;
             default:
                 Unhandled(message);
                 break;
         }
-    }
-
-    private void FanOut(Publish publish)
-    {
-        var frame = publish.Frame;
-        var recipients = _recipients;
-        for (var i = 0; i < recipients.Count; i++)
-            recipients[i].Tell(frame, ActorRefs.NoSender);
-        _metrics.MessagesDelivered(recipients.Count);
-    }
-
-    private void Remove(IActorRef client)
-    {
-        if (!_positions.Remove(client, out var position))
-            return;
-
-        var last = _recipients.Count - 1;
-        if (position != last)
-        {
-            var moved = _recipients[last];
-            _recipients[position] = moved;
-            _positions[moved] = position;
-        }
-
-        _recipients.RemoveAt(last);
     }
 }

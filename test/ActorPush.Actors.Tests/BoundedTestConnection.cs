@@ -17,6 +17,7 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
     private long _queuedBytes;
     private int _offers;
     private int _flushes;
+    private int _joined;
     private int _acceptedAtLastFlush;
     private Exception? _failNextSend;
 
@@ -113,6 +114,11 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
             _acceptedAtLastFlush = _accepted.Count;
         }
     }
+
+    /// <summary>Whether the actor reported that it joined the broadcast.</summary>
+    public bool HasJoined => Volatile.Read(ref _joined) != 0;
+
+    public void Joined() => Interlocked.Exchange(ref _joined, 1);
 
     public void Close(ushort code, string reason)
     {

@@ -171,6 +171,20 @@ public sealed class BroadcastActorSpecs : TestKit
         Assert.Equal(6, metrics.MessagesOut);
     }
 
+    [Fact]
+    public void A_recipient_added_with_acknowledge_is_told_it_was_added_and_receives_what_follows()
+    {
+        var broadcast = Sys.ActorOf(BroadcastActor.Props());
+        var client = CreateTestProbe();
+        var frame = Frames.Text("after joining");
+
+        broadcast.Tell(new AddRecipient(client.Ref, Acknowledge: true));
+        client.ExpectMsg<RecipientAdded>();
+        broadcast.Tell(new Publish(frame));
+
+        Assert.Same(frame, client.ExpectFrame());
+    }
+
     private List<TestProbe> Clients(IActorRef broadcast, int count)
     {
         var clients = Enumerable.Range(0, count).Select(i => CreateTestProbe($"client-{i}")).ToList();

@@ -54,6 +54,18 @@ public sealed class ClientActorSpecs : TestKit
     }
 
     [Fact]
+    public void Client_tells_its_connection_once_the_broadcast_has_added_it()
+    {
+        var connection = new BoundedTestConnection(limitBytes: 1024);
+        var client = Sys.ActorOf(ClientActor.Props("alice", connection, _registry.Ref));
+        Assert.False(connection.HasJoined);
+
+        client.Tell(RecipientAdded.Instance);
+
+        AwaitAssert(() => Assert.True(connection.HasJoined));
+    }
+
+    [Fact]
     public void Client_that_keeps_reading_is_never_closed()
     {
         var connection = new BoundedTestConnection(limitBytes: 100);

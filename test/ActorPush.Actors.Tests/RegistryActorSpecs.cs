@@ -62,8 +62,8 @@ public sealed class RegistryActorSpecs : TestKit
         registry.Tell(new Register("alice", first));
         registry.Tell(new Register("alice", second));
 
-        _broadcast.ExpectMsg(new AddRecipient(first));
-        _broadcast.ExpectMsg(new AddRecipient(second));
+        _broadcast.ExpectMsg(new AddRecipient(first, Acknowledge: true));
+        _broadcast.ExpectMsg(new AddRecipient(second, Acknowledge: true));
     }
 
     [Fact]
@@ -74,8 +74,8 @@ public sealed class RegistryActorSpecs : TestKit
         var staying = Sys.ActorOf(Props.Create<IdleClient>());
         registry.Tell(new Register("alice", closing));
         registry.Tell(new Register("alice", staying));
-        _broadcast.ExpectMsg(new AddRecipient(closing));
-        _broadcast.ExpectMsg(new AddRecipient(staying));
+        _broadcast.ExpectMsg(new AddRecipient(closing, Acknowledge: true));
+        _broadcast.ExpectMsg(new AddRecipient(staying, Acknowledge: true));
 
         Sys.Stop(closing);
 
@@ -96,7 +96,7 @@ public sealed class RegistryActorSpecs : TestKit
         var registry = Sys.ActorOf(RegistryActor.Props(_broadcast.Ref));
         var client = StartClient(ending);
         registry.Tell(new Register("alice", client));
-        _broadcast.ExpectMsg(new AddRecipient(client));
+        _broadcast.ExpectMsg(new AddRecipient(client, Acknowledge: true));
         Assert.Equal(new RegistryStats(1, 1), Stats(registry));
 
         End(client, ending);
@@ -117,7 +117,7 @@ public sealed class RegistryActorSpecs : TestKit
 
         registry.Tell(new Register("alice", dead));
 
-        _broadcast.ExpectMsg(new AddRecipient(dead));
+        _broadcast.ExpectMsg(new AddRecipient(dead, Acknowledge: true));
         _broadcast.ExpectMsg(new RemoveRecipient(dead));
         Assert.Equal(new RegistryStats(0, 0), Stats(registry));
     }

@@ -21,6 +21,23 @@ public sealed class BroadcastTests
     }
 
     [Fact]
+    public async Task A_message_sent_right_after_the_handshake_reaches_everyone_connected_including_the_sender()
+    {
+        await using var server = await PushServer.StartAsync();
+        for (var round = 0; round < 20; round++)
+        {
+            // No waiting for the registry: the handshake completes only once the connection is in the broadcast.
+            using var early = await server.ConnectOnlyAsync($"early{round}");
+            using var first = await server.ConnectOnlyAsync($"first{round}");
+
+            await first.SendTextAsync($"hello {round}");
+
+            Assert.Equal($"hello {round}", await first.ReceiveTextAsync());
+            Assert.Equal($"hello {round}", await early.ReceiveTextAsync());
+        }
+    }
+
+    [Fact]
     public async Task Binary_frame_is_broadcast_as_binary_with_the_same_bytes()
     {
         await using var server = await PushServer.StartAsync();

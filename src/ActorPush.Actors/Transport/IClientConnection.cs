@@ -20,6 +20,13 @@ public interface IClientConnection
     void Flush();
 
     /// <summary>
+    /// The ClientActor is registered and in the broadcast set: from now on it receives every broadcast.
+    /// The transport completes the handshake only then, so a client never misses a broadcast published
+    /// after its handshake completed (its own first message included).
+    /// </summary>
+    void Joined();
+
+    /// <summary>
     /// Starts the close handshake with <paramref name="code"/> (see <see cref="CloseCodes"/>).
     /// Idempotent: the first call wins. The transport aborts the connection if the close does not
     /// finish within its deadline.

@@ -71,28 +71,38 @@ internal sealed partial class PushConnectionMiddleware
         if (handshake is not { } accepted)
             return;
 
-        // Answer 101 and run the WebSocket until it closes (here rather than in a method of its own, so
-        // an open connection holds one async state machine in this class, not two).
-        ClientSessionContext sessionContext;
+        // Start the session, wait until its ClientActor is in the broadcast set, then answer 101 (a client
+        // never misses a broadcast published after its handshake completed) and run the WebSocket until
+        // it closes. All here rather than in methods of their own, so an open connection holds one async
+        // state machine in this class, not two.
+        var socket = new PushWebSocket(connection, _settings);
+        ClientSession session;
         try
         {
-            sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
-            await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key);
-        }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
-        {
-            accepted.Accepted.Lease?.Dispose(); // the peer vanished before the upgrade: no session owns the slot
-            return;
+            var sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
+            session = ClientSession.Start(accepted.Accepted, socket, sessionContext);
         }
         catch
         {
-            accepted.Accepted.Lease?.Dispose();
+            accepted.Accepted.Lease?.Dispose(); // no session owns the connection's slot
             throw;
         }
 
-        var socket = new PushWebSocket(connection, _settings);
-        var session = ClientSession.Start(accepted.Accepted, socket, sessionContext);
         socket.Attach(session);
+        try
+        {
+            await socket.WhenJoined.WaitAsync(HandshakeTimeout);
+            await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key);
+        }
+        catch (Exception e) when (e is TimeoutException or IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
+        {
+            session.End();
+            if (e is TimeoutException)
+                await RespondAsync(connection, 503, "server busy: the connection could not be registered in time");
+            return;
+        }
+
+        socket.Start();
         _tracker.Add(socket);
         LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId);
         try

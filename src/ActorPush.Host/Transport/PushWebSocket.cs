@@ -44,6 +44,8 @@ internal sealed class PushWebSocket : IClientConnection
     private ushort _closeCode;
     private string _closeReason = "";
     private TaskCompletionSource? _sendDone;
+    private TaskCompletionSource? _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _started;
     private volatile bool _finished;
 
     private ClientSession? _session;
@@ -109,11 +111,33 @@ internal sealed class PushWebSocket : IClientConnection
         }
     }
 
+    public void Joined() => _joined?.TrySetResult();
+
+    /// <summary>Completes once the ClientActor joined the broadcast (see <see cref="Joined"/>).</summary>
+    public Task WhenJoined => _joined?.Task ?? Task.CompletedTask;
+
+    /// <summary>
+    /// The 101 response is out: frames queued meanwhile may go now. Until then nothing is written, so no
+    /// frame can overtake the handshake response.
+    /// </summary>
+    public void Start()
+    {
+        _joined = null; // an open connection holds no completion source
+        lock (_outbound)
+        {
+            _started = true;
+            if ((_outbound.Count == 0 && !_closing) || !StartPumpLocked())
+                return;
+        }
+
+        SchedulePump();
+    }
+
     public void Flush()
     {
         lock (_outbound)
         {
-            if (_outbound.Count == 0 || !StartPumpLocked())
+            if (!_started || _outbound.Count == 0 || !StartPumpLocked())
                 return; // nothing to send, or the running pump takes it
         }
 
@@ -255,7 +279,7 @@ internal sealed class PushWebSocket : IClientConnection
 
     private bool StartPumpLocked()
     {
-        if (_pumping)
+        if (_pumping || !_started)
             return false;
         _pumping = true;
         return true;
