@@ -12,7 +12,7 @@ public sealed record Accepted(string UserId, IReadOnlyList<string> Topics) : Han
     /// <summary>
     /// The connection's slot under <c>actorpush.limits.*</c>, held from the decision on. <see cref="Sessions.ClientSession.Start"/>
     /// takes it over and releases it in <c>End</c>; a transport that does not start a session after all (the upgrade
-    /// failed) must dispose it. Disposing is idempotent. Null when no slot was taken (not a WebSocket request).
+    /// failed) must dispose it. Disposing is idempotent.
     /// </summary>
     public ConnectionLease? Lease { get; init; }
 }

@@ -60,8 +60,6 @@ public sealed class HandshakePolicy
         if (allowedTopics is not null && topics.FirstOrDefault(topic => !allowedTopics.Contains(topic)) is { } forbidden)
             return Refuse(StatusCodes.Status403Forbidden, $"token does not allow topic {forbidden}");
 
-        if (!request.IsWebSocketRequest)
-            return new Accepted(userId, topics); // the transport answers 426; no slot to hold
         var lease = Connections.TryAcquire(userId, out var refusal);
         return lease is null ? refusal! : new Accepted(userId, topics) { Lease = lease };
     }
