@@ -12,14 +12,7 @@ public static class ChurnScenario
     public static async Task RunAsync(LoadRun run)
     {
         var options = run.Options;
-        var clients = await run.ConnectAsync(options.Clients, _ => null, _ => true).ConfigureAwait(false);
-        foreach (var client in clients)
-        {
-            client.StartReceiving();
-        }
-
-        run.SetReceivers(clients);
-        run.SampleServerConnected();
+        var clients = await run.ConnectReceiversAsync().ConfigureAwait(false);
         var churners = new List<WsClient>();
         var churnTrackers = new List<DeliveryTracker>();
         var churnConnector = new Connector(options);

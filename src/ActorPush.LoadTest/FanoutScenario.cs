@@ -8,14 +8,7 @@ public static class FanoutScenario
     public static async Task RunAsync(LoadRun run)
     {
         var options = run.Options;
-        var clients = await run.ConnectAsync(options.Clients, _ => null, _ => true).ConfigureAwait(false);
-        foreach (var client in clients)
-        {
-            client.StartReceiving();
-        }
-
-        run.SetReceivers(clients);
-        run.SampleServerConnected();
+        var clients = await run.ConnectReceiversAsync().ConfigureAwait(false);
         try
         {
             if (clients.Length < options.Senders)

@@ -131,6 +131,23 @@ public sealed class LoadRun
     public void SetReceivers(WsClient[] receivers) => _receivers = receivers;
 
     /// <summary>
+    /// Connects <c>--clients</c> clients that all read and all count as receivers, then samples the
+    /// server's connected state: the common start of the fan-out and churn scenarios.
+    /// </summary>
+    public async Task<WsClient[]> ConnectReceiversAsync()
+    {
+        var clients = await ConnectAsync(Options.Clients, _ => null, _ => true).ConfigureAwait(false);
+        foreach (var client in clients)
+        {
+            client.StartReceiving();
+        }
+
+        SetReceivers(clients);
+        SampleServerConnected();
+        return clients;
+    }
+
+    /// <summary>
     /// Runs the publishers to the end, stopping them (stalled) when nothing is delivered for the drain timeout,
     /// then waits for the receivers to get everything or for the drain timeout to pass without progress.
     /// </summary>
