@@ -7,6 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+. "$ROOT/bench/lib.sh"
 SERVER=${1:-actorpush}
 IDLE_CLIENTS=${IDLE_CLIENTS:-10000}
 OUT="$ROOT/bench/results/profile-$SERVER-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -20,7 +21,7 @@ dotnet build -c Release src/ActorPush.Host/ActorPush.Host.csproj -nologo -v q >"
 dotnet build -c Release src/ActorPush.LoadTest/ActorPush.LoadTest.csproj -nologo -v q >>"$OUT/build.log" 2>&1
 dotnet build -c Release bench/KestrelBaseline/KestrelBaseline.csproj -nologo -v q >>"$OUT/build.log" 2>&1
 LT="$ROOT/src/ActorPush.LoadTest/bin/Release/net10.0/ActorPush.LoadTest"
-PORT=$((20000 + RANDOM % 20000))
+PORT=$(free_ports 1)
 URL="ws://127.0.0.1:$PORT/im"
 
 start() {
@@ -30,10 +31,10 @@ start() {
     *) echo "server must be actorpush or kestrel-plain" >&2; exit 2 ;;
   esac
   PID=$!
-  for _ in $(seq 1 150); do curl -fsS --max-time 1 "http://127.0.0.1:$PORT/ping" >/dev/null 2>&1 && break; sleep 0.2; done
+  wait_for_ping "$PORT" "$PID" 30 || { echo "server did not start (see $OUT/server.log)" >&2; exit 1; }
   taskset -c 1 "$LT" fanout --url "$URL" --clients 50 --senders 1 --messages 300 --quiet >/dev/null 2>&1 || true
 }
-stop() { kill -TERM "$PID" 2>/dev/null || true; for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.2; done; kill -KILL "$PID" 2>/dev/null || true; }
+stop() { stop_pid "${PID:-}"; }
 trap stop EXIT
 
 echo "[profile] fan-out under dotnet-counters and dotnet-trace" >&2

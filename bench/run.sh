@@ -12,6 +12,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+. "$ROOT/bench/lib.sh"
 
 MODE=full
 SERVERS="actorpush,kestrel-plain,go-original,node-ws"
@@ -99,7 +100,7 @@ KB_DIR="$ROOT/bench/KestrelBaseline/bin/Release/net10.0"
 } >"$OUT/meta.json"
 
 # ---------------------------------------------------------------- servers
-PORT_BASE=$((20000 + RANDOM % 20000))
+PORT_BASE=$(free_ports 4)
 SERVER_PID=""
 server_port() {
   case "$1" in actorpush) echo $((PORT_BASE));; kestrel-plain) echo $((PORT_BASE + 1));;
@@ -117,18 +118,13 @@ start_server() { # name -> sets SERVER_PID, waits for /ping
     *) log "unknown server $name"; return 1 ;;
   esac
   SERVER_PID=$!
-  for _ in $(seq 1 150); do
-    if curl -fsS --max-time 1 "http://127.0.0.1:$port/ping" >/dev/null 2>&1; then sleep 1; return 0; fi
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then log "$name exited during start (see $name.server.log)"; return 1; fi
-    sleep 0.2
-  done
+  if wait_for_ping "$port" "$SERVER_PID" 30; then sleep 1; return 0; fi
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then log "$name exited during start (see $name.server.log)"; return 1; fi
   log "$name did not answer /ping in 30 s"; stop_server; return 1
 }
 stop_server() {
   [[ -z "$SERVER_PID" ]] && return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  stop_pid "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
 }

@@ -8,34 +8,21 @@ cd "$ROOT"
 OUT="${SMOKE_OUT:-$(mktemp -d /tmp/actorpush-smoke.XXXXXX)}"
 mkdir -p "$OUT"
 say() { echo "[smoke] $*" >&2; }
+. "$ROOT/bench/lib.sh"
 
 say "building Release"
 dotnet build -c Release src/ActorPush.Host/ActorPush.Host.csproj -nologo -v q >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
 dotnet build -c Release src/ActorPush.LoadTest/ActorPush.LoadTest.csproj -nologo -v q >>"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
 LT="$ROOT/src/ActorPush.LoadTest/bin/Release/net10.0/ActorPush.LoadTest"
 
-port=""
-for _ in $(seq 1 50); do
-  candidate=$((20000 + RANDOM % 30000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[[ -n "$port" ]] || { say "no free port found"; exit 1; }
+port=$(free_ports 1)
 
 say "starting ActorPush on 127.0.0.1:$port"
 (cd "$ROOT/src/ActorPush.Host/bin/Release/net10.0" && exec ./ActorPush.Host --urls "http://127.0.0.1:$port") >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
-stop() {
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
-}
+stop() { stop_pid "$SERVER_PID"; }
 trap stop EXIT INT TERM
-for i in $(seq 1 150); do
-  curl -fsS --max-time 1 "http://127.0.0.1:$port/ping" >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { say "server exited"; cat "$OUT/server.log"; exit 1; }
-  [[ $i -eq 150 ]] && { say "server did not answer /ping"; cat "$OUT/server.log"; exit 1; }
-  sleep 0.2
-done
+if ! wait_for_ping "$port" "$SERVER_PID" 30; then say "server exited or did not answer /ping"; cat "$OUT/server.log"; exit 1; fi
 
 URL="ws://127.0.0.1:$port/im"
 status=0

@@ -76,11 +76,29 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    // Ports for child servers come from below the kernel's ephemeral range (32768 and up on Linux), so a port
+    // that is free now cannot be taken a moment later as the local port of some test's outgoing connection.
+    // Each pick moves on from the last one, so parallel tests never get the same port.
+    private static int _nextPort = 20000 + Random.Shared.Next(10000);
+
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = 20000 + (Interlocked.Increment(ref _nextPort) - 20000) % 12000;
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Server.ExclusiveAddressUse = true; // fail on any socket bound there, TIME_WAIT included
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // in use; try the next one
+            }
+        }
+        throw new InvalidOperationException("no free port below the ephemeral range");
     }
 
     /// <summary>Waits until <c>GET /ping</c> on <paramref name="baseUri"/> answers pong, or the process dies.</summary>
