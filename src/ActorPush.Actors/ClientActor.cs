@@ -7,51 +7,70 @@ using ActorPush.Actors.Transport;
 namespace ActorPush.Actors;
 
 /// <summary>
-/// One per connection: owns the connection's outbound side. It registers with the RegistryActor,
-/// hands every frame it is told to the connection's bounded queue, and closes a slow consumer with
-/// 4008. It lives exactly as long as the connection: the Host stops it when the socket ends, and
-/// the registry forgets it by death-watch. An <see cref="UntypedActor"/> because it is on the hot
-/// path and exists once per connection.
+/// One per connection: owns the connection's outbound side. Once attached to its connection it
+/// registers with the RegistryActor, hands every frame it is told to the connection's bounded queue,
+/// and closes a slow consumer with 4008. It lives exactly as long as the connection: the Host stops it
+/// when the socket ends, and the registry forgets it by death-watch. Lean because there is one per
+/// connection: an <see cref="UntypedActor"/> with four fields, every instance made from one shared
+/// <see cref="Props"/>, and the connection handed over in an <see cref="Attach"/> message instead of
+/// per-actor Props.
 /// </summary>
 public sealed class ClientActor : UntypedActor
 {
-    private readonly string _userId;
-    private readonly IClientConnection _connection;
-    private readonly IActorRef _registry;
-    private readonly PushMetrics _metrics;
+    /// <summary>The one Props every ClientActor is made from, on the lean <see cref="ClientMailbox"/>.</summary>
+    private static readonly Props SharedProps =
+        Akka.Actor.Props.CreateBy(new Producer()).WithMailbox(Settings.ActorPushSettings.ClientMailboxPath);
+
+    private IClientConnection? _connection;
+    private Mailbox _mailbox = null!;
     private bool _closing;
     private bool _flushPending;
-    private Mailbox _mailbox = null!;
-
-    public ClientActor(string userId, IClientConnection connection, IActorRef registry)
-    {
-        _userId = userId;
-        _connection = connection;
-        _registry = registry;
-        _metrics = PushMetrics.Get(Context.System);
-    }
 
     /// <summary>
-    /// Props for one connection's actor, on the lean <see cref="ClientMailbox"/>. Built with a small
-    /// producer instead of an expression, so a connect storm does not pay for expression evaluation.
+    /// Starts the ClientActor of <paramref name="connection"/>: it attaches, registers <paramref name="userId"/>'s
+    /// connection with <paramref name="registry"/>, and from then on receives what is sent to that user.
     /// </summary>
-    public static Props Props(string userId, IClientConnection connection, IActorRef registry) =>
-        Akka.Actor.Props.CreateBy(new Producer(userId, connection, registry))
-            .WithMailbox(Settings.ActorPushSettings.ClientMailboxPath);
-
-    protected override void PreStart()
+    public static IActorRef Start(IActorRefFactory factory, string userId, IClientConnection connection, IActorRef registry)
     {
-        _mailbox = ((ActorCell)Context).Mailbox ?? throw new InvalidOperationException("actor has no mailbox");
-        _registry.Tell(new Register(_userId, Self));
+        var client = factory.ActorOf(SharedProps);
+        client.Tell(new Attach(userId, connection, registry), ActorRefs.NoSender);
+        return client;
     }
 
-    // A restart keeps the registration it already has: registering again would count the connection twice.
+    protected override void PreStart() =>
+        _mailbox = ((ActorCell)Context).Mailbox ?? throw new InvalidOperationException("actor has no mailbox");
+
+    // A failure (a fault in the transport) ends the connection with 1011; the supervisor's restart makes a
+    // fresh, unattached instance behind the same ActorRef, which keeps its one registration (registering
+    // again would count the connection twice) and is stopped when the socket ends.
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (_connection is not null && !_closing)
+            Close(CloseCodes.InternalError, CloseCodes.Reasons.InternalError);
+    }
+
     protected override void PostRestart(Exception reason)
     {
     }
 
     protected override void OnReceive(object message)
     {
+        if (_connection is null)
+        {
+            // Attach is the first message a ClientActor gets (Start tells it before anyone else knows the actor).
+            if (message is Attach attach)
+            {
+                _connection = attach.Connection;
+                attach.Registry.Tell(new Register(attach.UserId, Self));
+            }
+            else
+            {
+                Unhandled(message);
+            }
+
+            return;
+        }
+
         switch (message)
         {
             case OutboundFrame frame:
@@ -91,11 +110,11 @@ public sealed class ClientActor : UntypedActor
     {
         if (_closing)
             return false;
-        if (_connection.TrySend(frame))
+        if (_connection!.TrySend(frame))
             return true;
 
         // The client stopped reading and its queue passed the limit: cut it off, never wait on it.
-        _metrics.SlowConsumerDisconnected();
+        PushMetrics.Get(Context.System).SlowConsumerDisconnected();
         Close(CloseCodes.SlowConsumer, CloseCodes.Reasons.SlowConsumer);
         return false;
     }
@@ -115,26 +134,29 @@ public sealed class ClientActor : UntypedActor
         }
         else
         {
-            _connection.Flush();
+            _connection!.Flush();
         }
     }
 
     private void Close(ushort code, string reason)
     {
         _closing = true;
-        _connection.Close(code, reason);
+        _connection!.Close(code, reason);
     }
 
-    private sealed class Producer(string userId, IClientConnection connection, IActorRef registry) : IIndirectActorProducer
+    private sealed class Producer : IIndirectActorProducer
     {
         public Type ActorType => typeof(ClientActor);
 
-        public ActorBase Produce() => new ClientActor(userId, connection, registry);
+        public ActorBase Produce() => new ClientActor();
 
         public void Release(ActorBase actor)
         {
         }
     }
+
+    /// <summary>The first message of every ClientActor: its connection, and whom to register it with.</summary>
+    private sealed record Attach(string UserId, IClientConnection Connection, IActorRef Registry) : INoSerializationVerificationNeeded;
 
     private sealed class FlushOutbound : INoSerializationVerificationNeeded
     {

@@ -8,8 +8,8 @@ namespace ActorPush.Actors;
 /// <summary>
 /// The ClientActors' mailbox: unbounded like Akka's default, but lean, because there is one per
 /// connection and most connections are idle. Akka's default queue (a ConcurrentQueue) allocates a
-/// 32-slot segment up front, about 1 KB per actor; this one starts with empty arrays and grows only as
-/// messages arrive, and gives a burst's array back once the burst is over.
+/// 32-slot segment up front, about 1 KB per actor; this one holds one message inline and allocates a
+/// queue only when messages pile up behind it, then gives a burst's array back once the burst is over.
 /// </summary>
 public sealed class ClientMailbox : MailboxType, IProducesMessageQueue<ClientMessageQueue>
 {
@@ -21,16 +21,16 @@ public sealed class ClientMailbox : MailboxType, IProducesMessageQueue<ClientMes
 }
 
 /// <summary>
-/// The queue behind <see cref="ClientMailbox"/>, double-buffered: senders append to an incoming queue
-/// under a short lock; the actor takes the whole incoming queue in one swap when its own runs dry and
-/// then dequeues without locking, so the sender and the actor contend once per batch, not per message.
+/// The queue behind <see cref="ClientMailbox"/>: the oldest message sits in a field, the rest (if any)
+/// in a queue made on the first pile-up. An idle connection's actor, which sees one message now and
+/// then, never allocates one. Senders and the actor take one short lock on the queue object itself
+/// (it is never exposed to code that could lock it too).
 /// </summary>
 public sealed class ClientMessageQueue : IMessageQueue, IUnboundedMessageQueueSemantics
 {
     private const int TrimAbove = 16;
-    private Queue<Envelope> _incoming = new(); // guarded by _gate
-    private Queue<Envelope> _draining = new(); // only the actor's thread touches it
-    private readonly object _gate = new();
+    private Envelope _head; // valid while _count > 0
+    private Queue<Envelope>? _behind;
     private int _count;
 
     public bool HasMessages => Volatile.Read(ref _count) > 0;
@@ -39,31 +39,47 @@ public sealed class ClientMessageQueue : IMessageQueue, IUnboundedMessageQueueSe
 
     public void Enqueue(IActorRef receiver, Envelope envelope)
     {
-        lock (_gate)
-            _incoming.Enqueue(envelope);
-        Interlocked.Increment(ref _count);
+        lock (this)
+        {
+            if (_count == 0)
+                _head = envelope;
+            else
+                (_behind ??= new Queue<Envelope>()).Enqueue(envelope);
+            Volatile.Write(ref _count, _count + 1);
+        }
     }
 
     public bool TryDequeue(out Envelope envelope)
     {
-        if (_draining.Count == 0)
+        if (Volatile.Read(ref _count) == 0)
         {
-            if (Volatile.Read(ref _count) == 0)
+            envelope = default;
+            return false;
+        }
+
+        lock (this)
+        {
+            if (_count == 0)
             {
                 envelope = default;
                 return false;
             }
 
-            lock (_gate)
-                (_incoming, _draining) = (_draining, _incoming);
-        }
+            envelope = _head;
+            if (_behind is { Count: > 0 } behind)
+            {
+                _head = behind.Dequeue();
+                if (behind.Count == 0 && behind.EnsureCapacity(0) > TrimAbove)
+                    _behind = null; // a burst is over: an idle connection keeps no large array
+            }
+            else
+            {
+                _head = default; // let the message go
+            }
 
-        if (!_draining.TryDequeue(out envelope))
-            return false;
-        Interlocked.Decrement(ref _count);
-        if (_draining.Count == 0 && _draining.EnsureCapacity(0) > TrimAbove)
-            _draining.TrimExcess(); // a burst is over: an idle connection keeps no large array
-        return true;
+            Volatile.Write(ref _count, _count - 1);
+            return true;
+        }
     }
 
     public void CleanUp(IActorRef owner, IMessageQueue deadletters)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using ActorPush.Actors.Messages;
 using ActorPush.Actors.Metrics;
@@ -12,7 +13,7 @@ namespace ActorPush.Actors;
 /// </summary>
 public sealed class RegistryActor : ReceiveActor
 {
-    private readonly Dictionary<string, List<IActorRef>> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UserClients> _users = new(StringComparer.Ordinal);
     private readonly IActorRef _broadcast;
     private readonly IActorRef _topics;
     private readonly PushMetrics _metrics;
@@ -43,13 +44,7 @@ public sealed class RegistryActor : ReceiveActor
 
     private void Handle(Register register)
     {
-        if (!_users.TryGetValue(register.UserId, out var clients))
-        {
-            clients = new List<IActorRef>(1);
-            _users.Add(register.UserId, clients);
-        }
-
-        clients.Add(register.Client);
+        CollectionsMarshal.GetValueRefOrAddDefault(_users, register.UserId, out _).Add(register.Client);
         _connections++;
         Context.WatchWith(register.Client, new ClientTerminated(register.UserId, register.Client));
         _broadcast.Tell(new AddRecipient(register.Client, Acknowledge: true));
@@ -57,7 +52,8 @@ public sealed class RegistryActor : ReceiveActor
 
     private void Handle(ClientTerminated terminated)
     {
-        if (!_users.TryGetValue(terminated.UserId, out var clients) || !clients.Remove(terminated.Client))
+        ref var clients = ref CollectionsMarshal.GetValueRefOrNullRef(_users, terminated.UserId);
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref clients) || !clients.Remove(terminated.Client))
             return;
 
         _connections--;
@@ -77,8 +73,7 @@ public sealed class RegistryActor : ReceiveActor
         _metrics.MessageIn();
         if (!_users.TryGetValue(push.UserId, out var clients))
             return;
-        foreach (var client in clients)
-            client.Tell(push.Frame, ActorRefs.NoSender); // the same frame (and bytes) for every connection
+        clients.ForEach(push.Frame, static (client, frame) => client.Tell(frame, ActorRefs.NoSender)); // the same frame (and bytes) for every connection
         _metrics.MessagesDelivered(clients.Count);
     }
 
@@ -87,9 +82,55 @@ public sealed class RegistryActor : ReceiveActor
 
     private void ForEachClient(string userId, Action<IActorRef> action)
     {
-        if (!_users.TryGetValue(userId, out var clients))
-            return;
-        foreach (var client in clients)
-            action(client);
+        if (_users.TryGetValue(userId, out var clients))
+            clients.ForEach(action, static (client, act) => act(client));
+    }
+
+    /// <summary>
+    /// One user's connections. Nearly every user holds exactly one, so that one sits inline and a list
+    /// exists only for users with several: a registered connection costs no list and no array.
+    /// </summary>
+    private struct UserClients
+    {
+        private IActorRef? _single;
+        private List<IActorRef>? _many;
+
+        public readonly int Count => _many?.Count ?? (_single is null ? 0 : 1);
+
+        public void Add(IActorRef client)
+        {
+            if (_many is not null)
+                _many.Add(client);
+            else if (_single is null)
+                _single = client;
+            else
+            {
+                _many = [_single, client];
+                _single = null;
+            }
+        }
+
+        public bool Remove(IActorRef client)
+        {
+            if (_many is not null)
+                return _many.Remove(client);
+            if (!client.Equals(_single))
+                return false;
+            _single = null;
+            return true;
+        }
+
+        public readonly void ForEach<TState>(TState state, Action<IActorRef, TState> action)
+        {
+            if (_many is not null)
+            {
+                foreach (var client in _many)
+                    action(client, state);
+            }
+            else if (_single is not null)
+            {
+                action(_single, state);
+            }
+        }
     }
 }

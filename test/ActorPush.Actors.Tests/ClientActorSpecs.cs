@@ -19,7 +19,7 @@ public sealed class ClientActorSpecs : TestKit
     [Fact]
     public void Client_registers_itself_with_the_registry_on_start()
     {
-        var client = Sys.ActorOf(ClientActor.Props("alice", new BoundedTestConnection(1024), _registry.Ref));
+        var client = ClientActor.Start(Sys, "alice", new BoundedTestConnection(1024), _registry.Ref);
 
         _registry.ExpectMsg(new Register("alice", client));
     }
@@ -28,7 +28,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Client_hands_every_frame_it_is_told_to_the_connection_in_order()
     {
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = Sys.ActorOf(ClientActor.Props("alice", connection, _registry.Ref));
+        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
         var frames = Enumerable.Range(0, 10).Select(i => Frames.Text($"frame {i}")).ToArray();
 
         foreach (var frame in frames)
@@ -43,7 +43,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Every_frame_handed_to_the_connection_is_followed_by_a_flush_and_a_burst_shares_flushes()
     {
         var connection = new BoundedTestConnection(limitBytes: 64 * 1024);
-        var client = Sys.ActorOf(ClientActor.Props("alice", connection, _registry.Ref));
+        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
         const int burst = 200;
 
         for (var i = 0; i < burst; i++)
@@ -57,7 +57,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Client_tells_its_connection_once_the_broadcast_has_added_it()
     {
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = Sys.ActorOf(ClientActor.Props("alice", connection, _registry.Ref));
+        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
         Assert.False(connection.HasJoined);
 
         client.Tell(RecipientAdded.Instance);
@@ -69,7 +69,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Client_that_keeps_reading_is_never_closed()
     {
         var connection = new BoundedTestConnection(limitBytes: 100);
-        var client = Sys.ActorOf(ClientActor.Props("alice", connection, _registry.Ref));
+        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
 
         // 50 frames of 40 bytes: 2000 bytes through a 100-byte queue, drained as they arrive.
         for (var i = 0; i < 50; i++)
@@ -88,7 +88,7 @@ public sealed class ClientActorSpecs : TestKit
     {
         var metrics = PushMetrics.Get(Sys);
         var connection = new BoundedTestConnection(limitBytes: 100);
-        var client = Sys.ActorOf(ClientActor.Props("alice", connection, _registry.Ref));
+        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
 
         // Nothing drains the queue: 40 + 40 fit, the third 40 passes the limit.
         var frames = Enumerable.Range(0, 8).Select(_ => Frames.OfSize(40)).ToArray();
@@ -106,7 +106,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Disconnect_closes_the_connection_with_the_given_code_and_reason()
     {
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = Sys.ActorOf(ClientActor.Props("alice", connection, _registry.Ref));
+        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
 
         client.Tell(new Disconnect(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway));
 
@@ -118,7 +118,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Client_offers_no_frames_after_it_was_told_to_disconnect()
     {
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = Sys.ActorOf(ClientActor.Props("alice", connection, _registry.Ref));
+        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
 
         client.Tell(new Disconnect(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway));
         client.Tell(Frames.Text("too late"));
@@ -128,19 +128,21 @@ public sealed class ClientActorSpecs : TestKit
     }
 
     [Fact]
-    public void Client_restarted_after_a_transport_fault_is_counted_once_and_forgotten_when_it_stops()
+    public void A_transport_fault_closes_the_connection_with_1011_and_the_client_stays_counted_once_until_it_stops()
     {
         var registry = Sys.ActorOf(RegistryActor.Props(CreateTestProbe("broadcast").Ref));
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = Sys.ActorOf(ClientActor.Props("alice", connection, registry));
+        var client = ClientActor.Start(Sys, "alice", connection, registry);
         AwaitAssert(() => Assert.Equal(new RegistryStats(1, 1), Stats(registry)));
 
-        // The connection throws once: the actor fails and its supervisor (the user guardian) restarts it.
+        // The connection throws once: the actor fails, closes its connection with 1011, and its supervisor
+        // (the user guardian) restarts it behind the same ActorRef.
         connection.FailNextSend(new InvalidOperationException("transport fault"));
         client.Tell(Frames.Text("boom"));
         this.AwaitProcessed(client);
         this.AwaitProcessed(registry);
 
+        Assert.Equal([CloseCodes.InternalError], connection.Closes.Select(close => close.Code));
         Assert.Equal(new RegistryStats(1, 1), Stats(registry));
 
         Sys.Stop(client);

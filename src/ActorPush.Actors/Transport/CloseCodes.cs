@@ -44,5 +44,6 @@ public static class CloseCodes
         public const string KeepAliveTimeout = "keepalive timeout";
         public const string Kicked = "kicked";
         public const string RateLimited = "rate limit exceeded";
+        public const string InternalError = "internal server error";
     }
 }

@@ -29,14 +29,18 @@ public sealed class ConnectionLimiter(int maxConnections, int maxConnectionsPerU
                 return null;
             }
 
-            _perUser.TryGetValue(userId, out var userCount);
-            if (maxConnectionsPerUser > 0 && userCount >= maxConnectionsPerUser)
+            if (maxConnectionsPerUser > 0) // without a per-user limit there is nothing to count per user
             {
-                refusal = new Refused(StatusCodes.Status429TooManyRequests, $"user already holds {userCount} connections (the limit)");
-                return null;
+                _perUser.TryGetValue(userId, out var userCount);
+                if (userCount >= maxConnectionsPerUser)
+                {
+                    refusal = new Refused(StatusCodes.Status429TooManyRequests, $"user already holds {userCount} connections (the limit)");
+                    return null;
+                }
+
+                _perUser[userId] = userCount + 1;
             }
 
-            _perUser[userId] = userCount + 1;
             _total++;
         }
 
@@ -49,6 +53,8 @@ public sealed class ConnectionLimiter(int maxConnections, int maxConnectionsPerU
         lock (_gate)
         {
             _total--;
+            if (maxConnectionsPerUser <= 0)
+                return;
             if (_perUser.TryGetValue(userId, out var userCount) && userCount > 1)
                 _perUser[userId] = userCount - 1;
             else

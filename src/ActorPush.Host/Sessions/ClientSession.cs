@@ -42,7 +42,7 @@ internal sealed class ClientSession
     {
         try
         {
-            var client = context.System.ActorOf(ClientActor.Props(accepted.UserId, connection, context.Registry));
+            var client = ClientActor.Start(context.System, accepted.UserId, connection, context.Registry);
             foreach (var topic in accepted.Topics)
                 context.Topics.Tell(new Subscribe(topic, client), ActorRefs.NoSender);
             return new ClientSession(client, context, accepted.Lease);

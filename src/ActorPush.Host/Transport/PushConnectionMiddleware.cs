@@ -18,7 +18,7 @@ namespace ActorPush.Host.Transport;
 /// <see cref="PushWebSocket"/> on the raw pipes); every other request, and a plain GET on /im without
 /// upgrade headers, goes to ASP.NET Core untouched (nothing is consumed before handing over).
 /// </summary>
-internal sealed partial class PushConnectionMiddleware
+internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
@@ -46,12 +46,18 @@ internal sealed partial class PushConnectionMiddleware
         kestrel.ConfigureEndpointDefaults(listen =>
             listen.Use(next => new PushConnectionMiddleware(next, kestrel.ApplicationServices).OnConnectedAsync));
 
-    private async Task OnConnectedAsync(ConnectionContext connection)
+    // Every connection runs as a PushWebSocket from its first byte: the socket calls back into OpenAsync
+    // for the handshake and into Closed at the end, so an open connection holds one async state machine.
+    private Task OnConnectedAsync(ConnectionContext connection) => new PushWebSocket(connection, _settings).RunAsync(this);
+
+    public async Task<bool> OpenAsync(PushWebSocket socket)
     {
+        var connection = socket.Connection;
         (Accepted Accepted, string Key)? handshake;
-        using (var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        using (var handshakeTimeout = new CancellationTokenSource(HandshakeTimeout))
         {
-            handshakeTimeout.CancelAfter(HandshakeTimeout);
+            // Not linked to ConnectionClosed: a peer that goes away completes the read anyway, and a link
+            // would leave a registration on the connection's token for the whole life of the connection.
             try
             {
                 handshake = await ReadHandshakeAsync(connection, handshakeTimeout.Token);
@@ -59,28 +65,24 @@ internal sealed partial class PushConnectionMiddleware
             catch (OperationCanceledException) when (handshakeTimeout.IsCancellationRequested)
             {
                 LogHandshakeTimedOut(_logger, connection.ConnectionId);
-                return;
+                return false;
             }
             catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException)
             {
-                return; // the peer went away during the handshake: nothing to answer
+                return false; // the peer went away during the handshake: nothing to answer
             }
         }
 
-        // The handshake's timer and token are gone by now: an open connection holds neither.
         if (handshake is not { } accepted)
-            return;
+            return false;
 
-        // Start the session, wait until its ClientActor is in the broadcast set, then answer 101 (a client
-        // never misses a broadcast published after its handshake completed) and run the WebSocket until
-        // it closes. All here rather than in methods of their own, so an open connection holds one async
-        // state machine in this class, not two.
-        var socket = new PushWebSocket(connection, _settings);
-        ClientSession session;
+        // Start the session, wait until its ClientActor is in the broadcast set, then answer 101: a client
+        // never misses a broadcast published after its handshake completed.
+        Task joined;
         try
         {
             var sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
-            session = ClientSession.Start(accepted.Accepted, socket, sessionContext);
+            joined = socket.OpenSession(accepted.Accepted.UserId, self => ClientSession.Start(accepted.Accepted, self, sessionContext));
         }
         catch
         {
@@ -88,36 +90,30 @@ internal sealed partial class PushConnectionMiddleware
             throw;
         }
 
-        socket.Attach(session);
         try
         {
-            await socket.WhenJoined.WaitAsync(HandshakeTimeout);
+            await joined.WaitAsync(HandshakeTimeout);
             await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key);
         }
         catch (Exception e) when (e is TimeoutException or IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
         {
-            session.End();
+            socket.Session!.End();
             if (e is TimeoutException)
                 await RespondAsync(connection, 503, "server busy: the connection could not be registered in time");
-            return;
+            return false;
         }
 
         socket.Start();
         _tracker.Add(socket);
         LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId);
-        try
-        {
-            await socket.RunAsync();
-        }
-        finally
-        {
-            _tracker.Remove(socket);
-            session.End();
-            LogDisconnected(_logger, accepted.Accepted.UserId, connection.ConnectionId, socket.CloseCode);
-        }
+        return true;
+    }
 
-        await connection.Transport.Output.CompleteAsync();
-        await connection.Transport.Input.CompleteAsync();
+    public void Closed(PushWebSocket socket)
+    {
+        _tracker.Remove(socket);
+        socket.Session!.End();
+        LogDisconnected(_logger, socket.UserId!, socket.Connection.ConnectionId, socket.CloseCode);
     }
 
     /// <summary>

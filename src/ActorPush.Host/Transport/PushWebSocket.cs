@@ -31,10 +31,11 @@ internal sealed class PushWebSocket : IClientConnection
     private readonly PipeWriter _output;
     private readonly ActorPushSettings _settings;
 
-    // Outbound side, guarded by locking _outbound. There is no send loop while nothing is queued: the
+    // Outbound side, guarded by locking this object (internal; nothing else locks it: a separate lock object
+    // would cost every connection another allocation). There is no send loop while nothing is queued: the
     // first frame queued starts a pump, which writes every queued frame into the pipe, flushes, and
     // ends when the queue is empty. An idle connection holds no task for sending.
-    private readonly Queue<OutboundFrame> _outbound = new();
+    private Queue<OutboundFrame>? _outbound; // made when the first frame is queued; dropped after a burst
     private long _queuedBytes;
     private bool _queueGrown;
     private bool _pumping;
@@ -44,7 +45,7 @@ internal sealed class PushWebSocket : IClientConnection
     private ushort _closeCode;
     private string _closeReason = "";
     private TaskCompletionSource? _sendDone;
-    private TaskCompletionSource? _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _joined;
     private bool _started;
     private volatile bool _finished;
 
@@ -80,41 +81,58 @@ internal sealed class PushWebSocket : IClientConnection
     {
         get
         {
-            lock (_outbound)
+            lock (this)
                 return _closing ? _closeCode : (ushort)0;
         }
     }
+
+    private int QueuedFrames => _outbound?.Count ?? 0; // under the lock
 
     private bool IsClosing
     {
         get
         {
-            lock (_outbound)
+            lock (this)
                 return _closing;
         }
     }
 
-    public void Attach(ClientSession session) => _session = session;
+    public ConnectionContext Connection => _connection;
+
+    /// <summary>The user this connection belongs to, once its session is open.</summary>
+    public string? UserId { get; private set; }
+
+    public ClientSession? Session => _session;
+
+    /// <summary>
+    /// Opens the connection's session with <paramref name="start"/> (which starts its ClientActor) and
+    /// returns a task that completes once the actor joined the broadcast (see <see cref="Joined"/>).
+    /// </summary>
+    public Task OpenSession(string userId, Func<IClientConnection, ClientSession> start)
+    {
+        UserId = userId;
+        var joined = _joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _session = start(this);
+        return joined.Task;
+    }
 
     public bool TrySend(OutboundFrame frame)
     {
-        lock (_outbound)
+        lock (this)
         {
             if (_closing)
                 return true; // closing: frames are discarded, this is not a slow consumer
             if (_queuedBytes + frame.Size > _settings.SendQueueLimit)
                 return false;
             _queuedBytes += frame.Size;
-            _outbound.Enqueue(frame);
-            _queueGrown |= _outbound.Count > 16;
+            var outbound = _outbound ??= new Queue<OutboundFrame>();
+            outbound.Enqueue(frame);
+            _queueGrown |= outbound.Count > 16;
             return true;
         }
     }
 
     public void Joined() => _joined?.TrySetResult();
-
-    /// <summary>Completes once the ClientActor joined the broadcast (see <see cref="Joined"/>).</summary>
-    public Task WhenJoined => _joined?.Task ?? Task.CompletedTask;
 
     /// <summary>
     /// The 101 response is out: frames queued meanwhile may go now. Until then nothing is written, so no
@@ -123,10 +141,10 @@ internal sealed class PushWebSocket : IClientConnection
     public void Start()
     {
         _joined = null; // an open connection holds no completion source
-        lock (_outbound)
+        lock (this)
         {
             _started = true;
-            if ((_outbound.Count == 0 && !_closing) || !StartPumpLocked())
+            if ((QueuedFrames == 0 && !_closing) || !StartPumpLocked())
                 return;
         }
 
@@ -135,9 +153,9 @@ internal sealed class PushWebSocket : IClientConnection
 
     public void Flush()
     {
-        lock (_outbound)
+        lock (this)
         {
-            if (!_started || _outbound.Count == 0 || !StartPumpLocked())
+            if (!_started || QueuedFrames == 0 || !StartPumpLocked())
                 return; // nothing to send, or the running pump takes it
         }
 
@@ -174,55 +192,69 @@ internal sealed class PushWebSocket : IClientConnection
     }
 
     /// <summary>
-    /// Runs the connection until it is closed or aborted: the receive loop, then the end of the close
-    /// handshake. Never throws for a vanished peer. (One method, so an open connection holds one
-    /// async state machine for its receive side, not a chain of them.)
+    /// The whole life of a connection: <paramref name="lifecycle"/> opens it (handshake, session, 101)
+    /// or hands it elsewhere; then the receive loop runs until the connection is closed or aborted, the
+    /// close handshake is finished, and <paramref name="lifecycle"/> is told it ended. Never throws for a
+    /// vanished peer. One method, so an open connection holds exactly one async state machine.
     /// </summary>
-    public async Task RunAsync()
+    public async Task RunAsync(IConnectionLifecycle lifecycle)
     {
-        CancellationTokenSource? linger = null;
+        if (!await lifecycle.OpenAsync(this).ConfigureAwait(false))
+            return;
+
         try
         {
-            // Once closing, what the client still sends is read only to find its close reply, and only
-            // up to this many bytes: a client that floods instead gets TCP backpressure, then the abort.
-            long drainBudget = _settings.MaxMessageSize + DrainAllowance;
-            var reading = true;
-            while (reading)
+            CancellationTokenSource? linger = null;
+            try
             {
-                if (_unparseable && linger is null)
-                    linger = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(_settings.CloseTimeout.Ticks, Linger.Ticks)));
+                // Once closing, what the client still sends is read only to find its close reply, and only
+                // up to this many bytes: a client that floods instead gets TCP backpressure, then the abort.
+                long drainBudget = _settings.MaxMessageSize + DrainAllowance;
+                var reading = true;
+                while (reading)
+                {
+                    if (_unparseable && linger is null)
+                        linger = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(_settings.CloseTimeout.Ticks, Linger.Ticks)));
 
-                var result = await _input.ReadAsync(linger?.Token ?? default).ConfigureAwait(false);
-                Volatile.Write(ref _lastReceived, Environment.TickCount64);
-                var buffer = result.Buffer;
-                var stop = Process(ref buffer);
-                if (IsClosing)
-                    drainBudget -= result.Buffer.Length - buffer.Length;
-                _input.AdvanceTo(buffer.Start, buffer.End);
-                reading = !(stop || drainBudget < 0 || result.IsCompleted || result.IsCanceled);
+                    var result = await _input.ReadAsync(linger?.Token ?? default).ConfigureAwait(false);
+                    Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                    var buffer = result.Buffer;
+                    var stop = Process(ref buffer);
+                    if (IsClosing)
+                        drainBudget -= result.Buffer.Length - buffer.Length;
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    reading = !(stop || drainBudget < 0 || result.IsCompleted || result.IsCanceled);
+                }
             }
-        }
-        catch (OperationCanceledException) when (linger?.IsCancellationRequested == true)
-        {
-            // The linger after an unparseable frame is over.
-        }
-        catch (Exception e) when (IsConnectionEnd(e))
-        {
-            Abort("receive failed");
+            catch (OperationCanceledException) when (linger?.IsCancellationRequested == true)
+            {
+                // The linger after an unparseable frame is over.
+            }
+            catch (Exception e) when (IsConnectionEnd(e))
+            {
+                Abort("receive failed");
+            }
+            finally
+            {
+                linger?.Dispose();
+            }
+
+            // The receive side is done (the peer's close frame, EOF or an abort): finish the close.
+            RequestClose(CloseCodes.Normal, "", discardQueue: true); // no-op when a close is already under way
+            Task sendDone;
+            lock (this)
+                sendDone = _sendDone!.Task;
+            await sendDone.ConfigureAwait(false); // our close frame went out (or the connection died)
+            _finished = true;
+            ReturnBuffers();
         }
         finally
         {
-            linger?.Dispose();
+            lifecycle.Closed(this); // whatever ended the connection
         }
 
-        // The receive side is done (the peer's close frame, EOF or an abort): finish the close.
-        RequestClose(CloseCodes.Normal, "", discardQueue: true); // no-op when a close is already under way
-        Task sendDone;
-        lock (_outbound)
-            sendDone = _sendDone!.Task;
-        await sendDone.ConfigureAwait(false); // our close frame went out (or the connection died)
-        _finished = true;
-        ReturnBuffers();
+        await _output.CompleteAsync().ConfigureAwait(false);
+        await _input.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -231,7 +263,7 @@ internal sealed class PushWebSocket : IClientConnection
     /// </summary>
     private bool SendControl(OutboundFrame frame)
     {
-        lock (_outbound)
+        lock (this)
         {
             if (_closing)
                 return false;
@@ -242,7 +274,7 @@ internal sealed class PushWebSocket : IClientConnection
                 _queuedBytes += frame.Size;
             }
 
-            _outbound.Enqueue(frame);
+            (_outbound ??= new Queue<OutboundFrame>()).Enqueue(frame);
             if (!StartPumpLocked())
                 return true;
         }
@@ -254,7 +286,7 @@ internal sealed class PushWebSocket : IClientConnection
     private void RequestClose(ushort code, string reason, bool discardQueue)
     {
         bool startPump;
-        lock (_outbound)
+        lock (this)
         {
             if (_closing)
                 return;
@@ -301,10 +333,10 @@ internal sealed class PushWebSocket : IClientConnection
             while (true)
             {
                 bool closeFrameWritten;
-                lock (_outbound)
+                lock (this)
                 {
                     var written = 0;
-                    while (written < FlushThreshold && _outbound.TryDequeue(out var frame))
+                    while (written < FlushThreshold && _outbound is not null && _outbound.TryDequeue(out var frame))
                     {
                         var isData = frame.Kind is FrameKind.Text or FrameKind.Binary;
                         if (frame.Kind != FrameKind.Ping)
@@ -315,17 +347,17 @@ internal sealed class PushWebSocket : IClientConnection
                         written += frame.Size;
                     }
 
-                    closeFrameWritten = _closing && !_closeSent && _outbound.Count == 0;
+                    closeFrameWritten = _closing && !_closeSent && QueuedFrames == 0;
                     if (closeFrameWritten)
                     {
                         WriteCloseFrame(_closeCode, _closeReason);
                         _closeSent = true;
                     }
-                    else if (written == 0 && _outbound.Count == 0)
+                    else if (written == 0 && QueuedFrames == 0)
                     {
                         if (_queueGrown)
                         {
-                            _outbound.TrimExcess(); // a burst is over: an idle connection keeps no large array
+                            _outbound = null; // a burst is over: an idle connection keeps no large array
                             _queueGrown = false;
                         }
 
@@ -346,11 +378,11 @@ internal sealed class PushWebSocket : IClientConnection
 
         // The close frame is out, or the connection is gone: nothing more will be sent.
         TaskCompletionSource? sendDone;
-        lock (_outbound)
+        lock (this)
         {
             _closeSent = true;
             _closing = true;
-            _outbound.Clear();
+            _outbound = null;
             _queuedBytes = 0;
             _sendDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             sendDone = _sendDone;
