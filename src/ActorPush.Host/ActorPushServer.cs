@@ -27,6 +27,9 @@ public static class ActorPushServer
         var hocon = HoconLoader.Load(overridePath, overrideHocon);
         var settings = ActorPushSettings.Create(hocon);
 
+        // No log scopes: Kestrel opens one per connection when scopes are captured, and an open connection
+        // would hold it (about 200 bytes each) although the shipped log formats never print scopes.
+        builder.Services.Configure<LoggerFilterOptions>(options => options.CaptureScopes = false);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(DefaultUrl);
         builder.Services.AddSingleton(settings);

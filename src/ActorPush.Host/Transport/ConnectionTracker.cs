@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ActorPush.Actors.Settings;
 using ActorPush.Actors.Transport;
 
@@ -7,11 +6,13 @@ namespace ActorPush.Host.Transport;
 /// <summary>
 /// Knows every open WebSocket on this node, for the two things that concern them all: keepalive (one
 /// shared timer sweeps all connections instead of a timer each) and graceful shutdown (every client
-/// gets close 1001 when the host begins to stop).
+/// gets close 1001 when the host begins to stop). A dense list with each socket's position stored in the
+/// socket (O(1) removal by swapping the last one in): 8 bytes per connection, where a concurrent
+/// dictionary would cost a node object each.
 /// </summary>
 internal sealed class ConnectionTracker : IDisposable
 {
-    private readonly ConcurrentDictionary<PushWebSocket, byte> _connections = new();
+    private readonly List<PushWebSocket> _connections = []; // guarded by locking it
     private readonly ActorPushSettings _settings;
     private readonly Timer? _sweeper;
     private readonly CancellationTokenRegistration _stopping;
@@ -28,25 +29,68 @@ internal sealed class ConnectionTracker : IDisposable
         _stopping = lifetime.ApplicationStopping.Register(static state => ((ConnectionTracker)state!).CloseAll(), this);
     }
 
-    public int Count => _connections.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_connections)
+                return _connections.Count;
+        }
+    }
 
-    public void Add(PushWebSocket connection) => _connections.TryAdd(connection, 0);
+    public void Add(PushWebSocket connection)
+    {
+        lock (_connections)
+        {
+            if (connection.TrackerIndex >= 0)
+                return;
+            connection.TrackerIndex = _connections.Count;
+            _connections.Add(connection);
+        }
+    }
 
-    public void Remove(PushWebSocket connection) => _connections.TryRemove(connection, out _);
+    public void Remove(PushWebSocket connection)
+    {
+        lock (_connections)
+        {
+            var index = connection.TrackerIndex;
+            if (index < 0)
+                return;
+            var last = _connections.Count - 1;
+            if (index != last)
+            {
+                var moved = _connections[last];
+                _connections[index] = moved;
+                moved.TrackerIndex = index;
+            }
+
+            _connections.RemoveAt(last);
+            connection.TrackerIndex = -1;
+        }
+    }
+
+    // Visits every tracked connection under the lock. A connection removed meanwhile (even from inside
+    // the visit) moves the last one into its place, which this pass may then skip: the next pass sees it.
+    private void ForEach<TState>(TState state, Action<PushWebSocket, TState> visit)
+    {
+        lock (_connections)
+        {
+            for (var i = 0; i < _connections.Count; i++)
+                visit(_connections[i], state);
+        }
+    }
 
     private void Sweep()
     {
         var now = Environment.TickCount64;
         var interval = (long)_settings.KeepAliveInterval.TotalMilliseconds;
         var timeout = (long)_settings.KeepAliveTimeout.TotalMilliseconds;
-        foreach (var (connection, _) in _connections) // enumerates live, without copying the keys
-            connection.KeepAlive(now, interval, timeout);
+        ForEach((now, interval, timeout), static (connection, at) => connection.KeepAlive(at.now, at.interval, at.timeout));
     }
 
     private void CloseAll()
     {
-        foreach (var (connection, _) in _connections)
-            connection.Close(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway);
+        ForEach(0, static (connection, _) => connection.Close(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway));
     }
 
     public void Dispose()

@@ -27,8 +27,6 @@ internal sealed class PushWebSocket : IClientConnection
     private static readonly OutboundFrame PingFrame = new([], FrameKind.Ping);
 
     private readonly ConnectionContext _connection;
-    private readonly PipeReader _input;
-    private readonly PipeWriter _output;
     private readonly ActorPushSettings _settings;
 
     // Outbound side, guarded by locking this object (internal; nothing else locks it: a separate lock object
@@ -71,8 +69,6 @@ internal sealed class PushWebSocket : IClientConnection
     public PushWebSocket(ConnectionContext connection, ActorPushSettings settings)
     {
         _connection = connection;
-        _input = connection.Transport.Input;
-        _output = connection.Transport.Output;
         _settings = settings;
     }
 
@@ -98,6 +94,14 @@ internal sealed class PushWebSocket : IClientConnection
     }
 
     public ConnectionContext Connection => _connection;
+
+    // The transport's pipes, looked up on use rather than held: two fewer fields on every connection.
+    private PipeReader Input => _connection.Transport.Input;
+
+    private PipeWriter Output => _connection.Transport.Output;
+
+    /// <summary>Where the <see cref="ConnectionTracker"/> keeps this socket; -1 while untracked. Guarded by the tracker.</summary>
+    public int TrackerIndex { get; set; } = -1;
 
     /// <summary>The user this connection belongs to, once its session is open.</summary>
     public string? UserId { get; private set; }
@@ -216,13 +220,13 @@ internal sealed class PushWebSocket : IClientConnection
                     if (_unparseable && linger is null)
                         linger = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(_settings.CloseTimeout.Ticks, Linger.Ticks)));
 
-                    var result = await _input.ReadAsync(linger?.Token ?? default).ConfigureAwait(false);
+                    var result = await Input.ReadAsync(linger?.Token ?? default).ConfigureAwait(false);
                     Volatile.Write(ref _lastReceived, Environment.TickCount64);
                     var buffer = result.Buffer;
                     var stop = Process(ref buffer);
                     if (IsClosing)
                         drainBudget -= result.Buffer.Length - buffer.Length;
-                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    Input.AdvanceTo(buffer.Start, buffer.End);
                     reading = !(stop || drainBudget < 0 || result.IsCompleted || result.IsCanceled);
                 }
             }
@@ -253,8 +257,8 @@ internal sealed class PushWebSocket : IClientConnection
             lifecycle.Closed(this); // whatever ended the connection
         }
 
-        await _output.CompleteAsync().ConfigureAwait(false);
-        await _input.CompleteAsync().ConfigureAwait(false);
+        await Output.CompleteAsync().ConfigureAwait(false);
+        await Input.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -343,7 +347,7 @@ internal sealed class PushWebSocket : IClientConnection
                             _queuedBytes -= frame.Size; // data and pongs are counted
                         if (_discardQueue && (isData || _closing))
                             continue;
-                        _output.Write(frame.Encoded.Span);
+                        Output.Write(frame.Encoded.Span);
                         written += frame.Size;
                     }
 
@@ -366,7 +370,7 @@ internal sealed class PushWebSocket : IClientConnection
                     }
                 }
 
-                var flushed = await _output.FlushAsync().ConfigureAwait(false);
+                var flushed = await Output.FlushAsync().ConfigureAwait(false);
                 if (closeFrameWritten || flushed.IsCompleted || flushed.IsCanceled)
                     break;
             }
@@ -394,12 +398,12 @@ internal sealed class PushWebSocket : IClientConnection
     private void WriteCloseFrame(ushort code, string reason)
     {
         var reasonLength = Math.Min(Encoding.UTF8.GetByteCount(reason), 123);
-        var span = _output.GetSpan(4 + reasonLength);
+        var span = Output.GetSpan(4 + reasonLength);
         span[0] = 0x88;
         span[1] = (byte)(2 + reasonLength);
         BinaryPrimitives.WriteUInt16BigEndian(span[2..], code);
         Encoding.UTF8.GetBytes(reason.AsSpan(), span.Slice(4, reasonLength));
-        _output.Advance(4 + reasonLength);
+        Output.Advance(4 + reasonLength);
     }
 
     /// <summary>
