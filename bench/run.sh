@@ -7,6 +7,8 @@
 #   bench/run.sh                 full benchmark (~20-30 min on 2 cores)
 #   bench/run.sh --quick         small numbers, every server and scenario (a few minutes)
 #   options: --servers actorpush,kestrel-plain,go-original,node-ws   --scenarios fanout-2k,idle,...
+#            --repeat N (runs of the target scenarios fanout-2k, fanout-10k and idle for ActorPush and plain
+#            Kestrel, interleaved, reported by their median; default 3 in full mode, 1 in quick mode)
 #            --no-install  --no-docs  --docs (also update docs in quick mode)
 set -euo pipefail
 
@@ -19,11 +21,13 @@ SERVERS="actorpush,kestrel-plain,go-original,node-ws"
 SCENARIOS="fanout-2k,fanout-10k,latency,idle,storm,churn,slow-ref,slow"
 INSTALL=1
 DOCS=auto
+REPEAT=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) MODE=quick ;;
     --servers) SERVERS="$2"; shift ;;
     --scenarios) SCENARIOS="$2"; shift ;;
+    --repeat) REPEAT="$2"; shift ;;
     --no-install) INSTALL=0 ;;
     --no-docs) DOCS=no ;;
     --docs) DOCS=yes ;;
@@ -33,6 +37,8 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 [[ "$DOCS" == auto ]] && { [[ "$MODE" == full ]] && DOCS=yes || DOCS=no; }
+[[ -n "$REPEAT" ]] || { [[ "$MODE" == full ]] && REPEAT=3 || REPEAT=1; }
+[[ "$REPEAT" =~ ^[1-9]$ ]] || { echo "--repeat takes 1..9" >&2; exit 2; }
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$ROOT/bench/results/$STAMP"
@@ -165,10 +171,16 @@ FAILED=0
 IFS=',' read -r -a server_list <<<"$SERVERS"
 IFS=',' read -r -a scenario_list <<<"$SCENARIOS"
 log "mode $MODE, servers ${server_list[*]}, results in $OUT"
+# The targets compare ActorPush with plain Kestrel, so those two run the target scenarios REPEAT times, in
+# turns (A, B, A, B, ...), so that a slow minute of the shared machine does not land on one server only.
+is_repeated() { [[ $1 == fanout-2k || $1 == fanout-10k || $1 == idle ]] && [[ $2 == actorpush || $2 == kestrel-plain ]]; }
 for scenario in "${scenario_list[@]}"; do
   [[ -n "${ARGS[$scenario]:-}" ]] || { log "unknown scenario $scenario"; exit 2; }
+  for round in $(seq 1 "$REPEAT"); do
   for server in "${server_list[@]}"; do
-    log "$scenario on $server"
+    if [[ $round -gt 1 ]] && ! is_repeated "$scenario" "$server"; then continue; fi
+    name="${scenario}__${server}"; [[ $round -gt 1 ]] && name="${name}__r${round}"
+    log "$scenario on $server$([[ $REPEAT -gt 1 ]] && is_repeated "$scenario" "$server" && echo " (run $round of $REPEAT)")"
     if ! start_server "$server"; then [[ $server == actorpush ]] && FAILED=1; continue; fi
     # Warm-up: JIT-compile the hot paths (and let pools grow) before anything is measured, the same for every server.
     taskset -c 1 "$LT" fanout --url "ws://127.0.0.1:$(server_port "$server")/im" --clients 50 --senders 1 --messages 300 \
@@ -179,8 +191,8 @@ for scenario in "${scenario_list[@]}"; do
     set +e
     # shellcheck disable=SC2086
     taskset -c 1 "$LT" ${ARGS[$scenario]} $extra --url "ws://127.0.0.1:$(server_port "$server")/im" \
-      --server-pid "$SERVER_PID" --label "$server" --timeout 900 $QUICK_TIMEOUTS --json "$OUT/${scenario}__${server}.json" \
-      2> >(tee -a "$OUT/${scenario}__${server}.progress" >&2) | tee "$OUT/${scenario}__${server}.txt"
+      --server-pid "$SERVER_PID" --label "$server" --timeout 900 $QUICK_TIMEOUTS --json "$OUT/$name.json" \
+      2> >(tee -a "$OUT/$name.progress" >&2) | tee "$OUT/$name.txt"
     rc=${PIPESTATUS[0]}
     set -e
     if [[ $rc -ne 0 ]]; then
@@ -189,6 +201,7 @@ for scenario in "${scenario_list[@]}"; do
     fi
     stop_server
     sleep "$PAUSE" # let TIME_WAIT sockets and the kernel settle between runs
+  done
   done
 done
 

@@ -7,8 +7,11 @@ namespace ActorPush.LoadTest;
 
 /// <summary>
 /// <c>summarize --results DIR [--docs docs/performance.md]</c>: reads the per-run JSON reports that
-/// bench/run.sh wrote (<c>scenario__server.json</c> plus <c>meta.json</c>) and writes results.json,
-/// summary.md (one table per scenario, servers as rows, ratios against ActorPush) and chart.svg.
+/// bench/run.sh wrote (<c>scenario__server.json</c>, repeated runs as <c>scenario__server__r2.json</c> ...,
+/// plus <c>meta.json</c>) and writes results.json, summary.md (one table per scenario, servers as rows,
+/// ratios against ActorPush) and chart.svg. A repeated scenario is reported by its median run (by its
+/// headline number), with the spread of all runs beside it: on a shared 2-core machine one run of a
+/// server can differ from the next by a fifth, so a single run decides nothing.
 /// </summary>
 public static class BenchSummary
 {
@@ -41,7 +44,7 @@ public static class BenchSummary
         var meta = File.Exists(Path.Combine(results, "meta.json"))
             ? JsonNode.Parse(File.ReadAllText(Path.Combine(results, "meta.json")))!.AsObject()
             : new JsonObject();
-        var runs = LoadRuns(results);
+        var runs = LoadRuns(results, out var repeats);
 
         var combined = new JsonObject { ["meta"] = meta.DeepClone() };
         var runsNode = new JsonObject();
@@ -50,7 +53,13 @@ public static class BenchSummary
             var node = new JsonObject();
             foreach (var (server, report) in byServer)
             {
-                node[server] = JsonNode.Parse(ReportPrinter.ToJson(report));
+                var reportNode = JsonNode.Parse(ReportPrinter.ToJson(report))!;
+                if (repeats.TryGetValue((scenario, server), out var all) && all.Count > 1)
+                {
+                    reportNode["repeats"] = new JsonArray(all.Select(r => (JsonNode)JsonValue.Create(Headline(scenario, r))).ToArray());
+                }
+
+                node[server] = reportNode;
             }
 
             runsNode[scenario] = node;
@@ -59,7 +68,7 @@ public static class BenchSummary
         combined["runs"] = runsNode;
         File.WriteAllText(Path.Combine(results, "results.json"), combined.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
-        var summary = BuildMarkdown(meta, runs);
+        var summary = BuildMarkdown(meta, runs, repeats);
         File.WriteAllText(Path.Combine(results, "summary.md"), summary);
         File.WriteAllText(Path.Combine(results, "chart.svg"), SvgChart.Build(runs, meta));
         Console.Out.Write(summary);
@@ -72,29 +81,74 @@ public static class BenchSummary
         return 0;
     }
 
-    public static SortedDictionary<string, SortedDictionary<string, RunReport>> LoadRuns(string dir)
+    /// <summary>
+    /// Every (scenario, server) of <paramref name="dir"/> with its representative run: the median by
+    /// <see cref="Headline"/> when the pair ran more than once, or the first failed run if any failed.
+    /// <paramref name="repeats"/> gets all runs of each pair, in file order.
+    /// </summary>
+    public static SortedDictionary<string, SortedDictionary<string, RunReport>> LoadRuns(string dir, out Dictionary<(string Scenario, string Server), List<RunReport>> repeats)
     {
-        var runs = new SortedDictionary<string, SortedDictionary<string, RunReport>>(StringComparer.Ordinal);
-        foreach (var file in Directory.GetFiles(dir, "*__*.json"))
+        repeats = [];
+        foreach (var file in Directory.GetFiles(dir, "*__*.json").Order(StringComparer.Ordinal))
         {
-            var name = Path.GetFileNameWithoutExtension(file);
-            var split = name.IndexOf("__", StringComparison.Ordinal);
+            var parts = Path.GetFileNameWithoutExtension(file).Split("__");
             var report = JsonSerializer.Deserialize<RunReport>(File.ReadAllText(file), ReadOptions);
-            if (report is null)
+            if (report is null || parts.Length is < 2 or > 3)
             {
                 continue;
             }
 
-            var scenario = name[..split];
+            var key = (parts[0], parts[1]);
+            if (!repeats.TryGetValue(key, out var list))
+            {
+                repeats[key] = list = [];
+            }
+
+            list.Add(report);
+        }
+
+        var runs = new SortedDictionary<string, SortedDictionary<string, RunReport>>(StringComparer.Ordinal);
+        foreach (var ((scenario, server), all) in repeats)
+        {
             if (!runs.TryGetValue(scenario, out var byServer))
             {
                 runs[scenario] = byServer = new SortedDictionary<string, RunReport>(Comparer<string>.Create(CompareServers));
             }
 
-            byServer[name[(split + 2)..]] = report;
+            byServer[server] = Representative(scenario, all);
         }
 
         return runs;
+    }
+
+    /// <summary>The number a run is ranked by: deliveries/s, KiB per idle connection or connects/s.</summary>
+    public static double Headline(string scenario, RunReport report) => scenario switch
+    {
+        "idle" => report.Server?.RssPerConnectionKiB ?? double.NaN,
+        "storm" => report.ConnectsPerSecond,
+        _ => report.DeliveriesPerSecond,
+    };
+
+    private static RunReport Representative(string scenario, List<RunReport> all)
+    {
+        if (all.FirstOrDefault(r => !r.Passed) is { } failed)
+        {
+            return failed;
+        }
+
+        var sorted = all.OrderBy(r => Headline(scenario, r)).ToList();
+        return sorted[(sorted.Count - 1) / 2];
+    }
+
+    private static string Spread(string scenario, string server, Dictionary<(string, string), List<RunReport>> repeats, string format)
+    {
+        if (!repeats.TryGetValue((scenario, server), out var all) || all.Count < 2)
+        {
+            return "1 run";
+        }
+
+        var values = all.Select(r => Headline(scenario, r)).Order().ToList();
+        return string.Create(CultureInfo.InvariantCulture, $"median of {values.Count} ({values[0].ToString(format, CultureInfo.InvariantCulture)}–{values[^1].ToString(format, CultureInfo.InvariantCulture)})");
     }
 
     public static int CompareServers(string a, string b)
@@ -106,7 +160,7 @@ public static class BenchSummary
         return ia != ib ? ia.CompareTo(ib) : string.CompareOrdinal(a, b);
     }
 
-    private static string BuildMarkdown(JsonObject meta, SortedDictionary<string, SortedDictionary<string, RunReport>> runs)
+    private static string BuildMarkdown(JsonObject meta, SortedDictionary<string, SortedDictionary<string, RunReport>> runs, Dictionary<(string, string), List<RunReport>> repeats)
     {
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"### Latest run: {Str(meta, "timestamp")} ({Str(meta, "mode")} mode, commit {Str(meta, "gitCommit")})");
@@ -120,18 +174,18 @@ public static class BenchSummary
                       "Ratios are **ActorPush ÷ that server** (throughput: above 1 is better for ActorPush; latency, memory, CPU: below 1 is better).");
         md.AppendLine();
 
-        AppendTargets(md, runs);
+        AppendTargets(md, runs, repeats);
         foreach (var scenario in new[] { "fanout-2k", "fanout-10k", "latency" })
         {
             if (runs.TryGetValue(scenario, out var byServer))
             {
-                AppendFanout(md, scenario, byServer);
+                AppendFanout(md, scenario, byServer, repeats);
             }
         }
 
         if (runs.TryGetValue("idle", out var idle))
         {
-            AppendIdle(md, idle);
+            AppendIdle(md, idle, repeats);
         }
 
         if (runs.TryGetValue("storm", out var storm))
@@ -154,7 +208,7 @@ public static class BenchSummary
         return md.ToString();
     }
 
-    private static void AppendTargets(StringBuilder md, SortedDictionary<string, SortedDictionary<string, RunReport>> runs)
+    private static void AppendTargets(StringBuilder md, SortedDictionary<string, SortedDictionary<string, RunReport>> runs, Dictionary<(string, string), List<RunReport>> repeats)
     {
         md.AppendLine("#### Targets");
         md.AppendLine();
@@ -165,34 +219,37 @@ public static class BenchSummary
             if (runs.TryGetValue(scenario, out var f) && f.TryGetValue(Subject, out var ap) && f.TryGetValue("kestrel-plain", out var kb) && kb.DeliveriesPerSecond > 0)
             {
                 var ratio = ap.DeliveriesPerSecond / kb.DeliveriesPerSecond;
+                var p99 = ap.LatencyUs.P99 <= kb.LatencyUs.P99;
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {scenario} deliveries/s vs plain Kestrel | ≥ 1.00× | {ratio:F2}× ({ap.DeliveriesPerSecond:N0} vs {kb.DeliveriesPerSecond:N0}) | {(ratio >= 1 ? "yes" : "no")} |");
+                    $"| {scenario} deliveries/s vs plain Kestrel | ≥ 1.00× | {ratio:F2}× ({ap.DeliveriesPerSecond:N0} vs {kb.DeliveriesPerSecond:N0}; {Spread(scenario, Subject, repeats, "N0")} vs {Spread(scenario, "kestrel-plain", repeats, "N0")}) | {(ratio >= 1 ? "yes" : "no")} |");
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {scenario} p99 vs plain Kestrel (same runs) | no worse | {Ms(ap.LatencyUs.P99)} vs {Ms(kb.LatencyUs.P99)} ms | {(p99 ? "yes" : "no")} |");
             }
         }
 
         if (runs.TryGetValue("idle", out var idle) && idle.TryGetValue(Subject, out var i) && i.Server?.RssPerConnectionKiB is { } per)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| server RSS per idle connection | ≤ 6 KiB | {per:F1} KiB | {(per <= 6 ? "yes" : "no")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| server RSS per idle connection | ≤ 6 KiB | {per:F2} KiB ({Spread("idle", Subject, repeats, "F2")}) | {(per <= 6 ? "yes" : "no")} |");
         }
 
         md.AppendLine();
     }
 
-    private static void AppendFanout(StringBuilder md, string scenario, SortedDictionary<string, RunReport> byServer)
+    private static void AppendFanout(StringBuilder md, string scenario, SortedDictionary<string, RunReport> byServer, Dictionary<(string, string), List<RunReport>> repeats)
     {
         var first = byServer.Values.First();
         var title = scenario == "latency" ? "Latency at a fixed publish rate" : "Fan-out";
         md.AppendLine(CultureInfo.InvariantCulture,
             $"#### {title} (`{scenario}`): {first.ClientsRequested:N0} clients over {first.Sources} source address(es), {first.Senders} sender(s) × {first.MessagesPerSender:N0} messages of {first.PayloadBytes} B, {first.Pacing}");
         md.AppendLine();
-        md.AppendLine("| server | result | deliveries/s | ratio | p50 ms | ratio | p99 ms | ratio | p99.9 ms | max ms | missing / dup / order | server CPU s per 1M deliveries | ratio | tool CPU (share of its core) |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+        md.AppendLine("| server | result | deliveries/s | runs | ratio | p50 ms | ratio | p99 ms | ratio | p99.9 ms | max ms | missing / dup / order | server CPU s per 1M deliveries | ratio | tool CPU (share of its core) |");
+        md.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
         byServer.TryGetValue(Subject, out var ap);
         foreach (var (server, r) in byServer)
         {
             var cpu = r.Server?.CpuSecondsPerMillionDeliveries;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {server} | {Result(r)} | {r.DeliveriesPerSecond:N0} | {Ratio(ap?.DeliveriesPerSecond, r.DeliveriesPerSecond)} | {Ms(r.LatencyUs.P50)} | {Ratio(ap?.LatencyUs.P50, r.LatencyUs.P50)} | " +
+                $"| {server} | {Result(r)} | {r.DeliveriesPerSecond:N0} | {Spread(scenario, server, repeats, "N0")} | {Ratio(ap?.DeliveriesPerSecond, r.DeliveriesPerSecond)} | {Ms(r.LatencyUs.P50)} | {Ratio(ap?.LatencyUs.P50, r.LatencyUs.P50)} | " +
                 $"{Ms(r.LatencyUs.P99)} | {Ratio(ap?.LatencyUs.P99, r.LatencyUs.P99)} | {Ms(r.LatencyUs.P999)} | {Ms(r.LatencyUs.Max)} | {r.Missing:N0} / {r.Duplicates:N0} / {r.OrderViolations:N0} | " +
                 $"{Fmt(cpu, "F2")} | {Ratio(ap?.Server?.CpuSecondsPerMillionDeliveries, cpu)} | {r.ToolCpuShareOfLoad:P0} |");
         }
@@ -200,19 +257,19 @@ public static class BenchSummary
         md.AppendLine();
     }
 
-    private static void AppendIdle(StringBuilder md, SortedDictionary<string, RunReport> byServer)
+    private static void AppendIdle(StringBuilder md, SortedDictionary<string, RunReport> byServer, Dictionary<(string, string), List<RunReport>> repeats)
     {
         var first = byServer.Values.First();
         md.AppendLine(CultureInfo.InvariantCulture, $"#### Idle memory (`idle`): {first.ClientsRequested:N0} connections over {first.Sources} source addresses, held, then RSS sampled");
         md.AppendLine();
-        md.AppendLine("| server | result | connected | errors | RSS before MiB | RSS connected MiB | KiB per connection | ratio | connects/s |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| server | result | connected | errors | RSS before MiB | RSS connected MiB | KiB per connection | runs | ratio | connects/s |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---:|---:|");
         byServer.TryGetValue(Subject, out var ap);
         foreach (var (server, r) in byServer)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {server} | {Result(r)} | {r.Connected:N0} | {r.ConnectErrors:N0} | {Mib(r.Server?.RssBeforeKiB)} | {Mib(r.Server?.RssConnectedKiB)} | " +
-                $"{Fmt(r.Server?.RssPerConnectionKiB, "F2")} | {Ratio(ap?.Server?.RssPerConnectionKiB, r.Server?.RssPerConnectionKiB)} | {r.ConnectsPerSecond:N0} |");
+                $"{Fmt(r.Server?.RssPerConnectionKiB, "F2")} | {Spread("idle", server, repeats, "F2")} | {Ratio(ap?.Server?.RssPerConnectionKiB, r.Server?.RssPerConnectionKiB)} | {r.ConnectsPerSecond:N0} |");
         }
 
         md.AppendLine();
