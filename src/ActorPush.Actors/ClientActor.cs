@@ -74,20 +74,10 @@ public sealed class ClientActor : UntypedActor
         switch (message)
         {
             case OutboundFrame frame:
-                if (Offer(frame))
-                    FlushSoon();
+                Send(new ReadOnlySpan<OutboundFrame>(in frame));
                 break;
             case FrameBatch batch:
-                var queued = false;
-                foreach (var frame in batch.Frames)
-                {
-                    if (!Offer(frame))
-                        break;
-                    queued = true;
-                }
-
-                if (queued)
-                    FlushSoon();
+                Send(batch.Frames);
                 break;
             case FlushOutbound:
                 _flushPending = false;
@@ -105,37 +95,34 @@ public sealed class ClientActor : UntypedActor
         }
     }
 
-    /// <summary>Queues a frame on the connection. False when closing, or when the client turned out to be a slow consumer (it is then closed with 4008).</summary>
-    private bool Offer(OutboundFrame frame)
+    /// <summary>
+    /// Hands frames to the connection, flushing once per burst: when more messages wait in the mailbox, a
+    /// FlushOutbound told to self lands behind them, so the burst leaves in one write instead of one write
+    /// per message; otherwise the frames are flushed as they are queued. A client whose queue went over
+    /// its limit is a slow consumer: it is closed with 4008, never waited for.
+    /// </summary>
+    private void Send(ReadOnlySpan<OutboundFrame> frames)
     {
         if (_closing)
-            return false;
-        if (_connection!.TrySend(frame))
-            return true;
+            return;
+        var flushNow = false;
+        if (!_flushPending)
+        {
+            if (_mailbox.MessageQueue.HasMessages)
+            {
+                _flushPending = true;
+                Self.Tell(FlushOutbound.Instance);
+            }
+            else
+            {
+                flushNow = true;
+            }
+        }
 
-        // The client stopped reading and its queue passed the limit: cut it off, never wait on it.
+        if (_connection!.TrySend(frames, flushNow))
+            return;
         PushMetrics.Get(Context.System).SlowConsumerDisconnected();
         Close(CloseCodes.SlowConsumer, CloseCodes.Reasons.SlowConsumer);
-        return false;
-    }
-
-    /// <summary>
-    /// Flushes once per burst: when more messages wait in the mailbox, a FlushOutbound told to self lands
-    /// behind them, so the burst leaves in one write instead of one write per frame; otherwise now.
-    /// </summary>
-    private void FlushSoon()
-    {
-        if (_flushPending)
-            return;
-        if (_mailbox.MessageQueue.HasMessages)
-        {
-            _flushPending = true;
-            Self.Tell(FlushOutbound.Instance);
-        }
-        else
-        {
-            _connection!.Flush();
-        }
     }
 
     private void Close(ushort code, string reason)

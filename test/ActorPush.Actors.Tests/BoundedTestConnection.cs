@@ -21,7 +21,7 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
     private int _acceptedAtLastFlush;
     private Exception? _failNextSend;
 
-    /// <summary>Every TrySend call, accepted or not (also after close).</summary>
+    /// <summary>Every frame offered to TrySend, accepted or not (also after close).</summary>
     public int Offers
     {
         get { lock (_gate) return _offers; }
@@ -62,28 +62,41 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
         }
     }
 
-    public bool TrySend(OutboundFrame frame)
+    public bool TrySend(ReadOnlySpan<OutboundFrame> frames, bool flush)
     {
         lock (_gate)
         {
-            _offers++;
-            if (_failNextSend is { } error)
+            foreach (var frame in frames)
             {
-                _failNextSend = null;
-                throw error;
+                if (!Offer(frame))
+                    return false;
             }
 
-            // The seam's contract: a closing connection accepts and discards.
-            if (_closes.Count > 0)
-                return true;
-            if (_queuedBytes + frame.Size > limitBytes)
-                return false;
-
-            _queuedBytes += frame.Size;
-            _queue.Enqueue(frame);
-            _accepted.Add(frame);
+            if (flush)
+                FlushLocked();
             return true;
         }
+    }
+
+    private bool Offer(OutboundFrame frame)
+    {
+        _offers++;
+        if (_failNextSend is { } error)
+        {
+            _failNextSend = null;
+            throw error;
+        }
+
+        // The seam's contract: a closing connection accepts and discards.
+        if (_closes.Count > 0)
+            return true;
+        if (_queuedBytes + frame.Size > limitBytes)
+            return false;
+
+        _queuedBytes += frame.Size;
+        _queue.Enqueue(frame);
+        _accepted.Add(frame);
+        return true;
     }
 
     /// <summary>How often the actor asked for a flush.</summary>
@@ -109,10 +122,13 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
     public void Flush()
     {
         lock (_gate)
-        {
-            _flushes++;
-            _acceptedAtLastFlush = _accepted.Count;
-        }
+            FlushLocked();
+    }
+
+    private void FlushLocked()
+    {
+        _flushes++;
+        _acceptedAtLastFlush = _accepted.Count;
     }
 
     /// <summary>Whether the actor reported that it joined the broadcast.</summary>

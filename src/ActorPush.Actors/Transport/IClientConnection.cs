@@ -7,15 +7,17 @@ namespace ActorPush.Actors.Transport;
 public interface IClientConnection
 {
     /// <summary>
-    /// Queues a frame for sending (it leaves with the next <see cref="Flush"/>). Returns false when the connection's bounded outbound queue is
-    /// over its limit (a slow consumer); the frame is then not queued. A connection that is already
-    /// closing accepts and discards frames.
+    /// Queues <paramref name="frames"/> for sending, in order, under one lock. With <paramref name="flush"/>
+    /// they (and whatever was queued before) start leaving at once; without, they leave with the next
+    /// <see cref="Flush"/>. Returns false when the connection's bounded outbound queue went over its limit
+    /// (a slow consumer): the frames from the one that did not fit on are then not queued. A connection
+    /// that is already closing accepts and discards frames.
     /// </summary>
-    bool TrySend(OutboundFrame frame);
+    bool TrySend(ReadOnlySpan<OutboundFrame> frames, bool flush);
 
     /// <summary>
-    /// Starts writing what <see cref="TrySend"/> queued. The ClientActor calls it once after a batch of
-    /// frames, so frames queued together leave in one write. Returns at once.
+    /// Starts writing what <see cref="TrySend"/> queued without a flush. The ClientActor calls it once after
+    /// a burst of messages, so frames queued together leave in one write. Returns at once.
     /// </summary>
     void Flush();
 

@@ -120,20 +120,28 @@ internal sealed class PushWebSocket : IClientConnection
         return joined.Task;
     }
 
-    public bool TrySend(OutboundFrame frame)
+    public bool TrySend(ReadOnlySpan<OutboundFrame> frames, bool flush)
     {
         lock (this)
         {
             if (_closing)
                 return true; // closing: frames are discarded, this is not a slow consumer
-            if (_queuedBytes + frame.Size > _settings.SendQueueLimit)
-                return false;
-            _queuedBytes += frame.Size;
             var outbound = _outbound ??= new Queue<OutboundFrame>();
-            outbound.Enqueue(frame);
+            foreach (var frame in frames)
+            {
+                if (_queuedBytes + frame.Size > _settings.SendQueueLimit)
+                    return false;
+                _queuedBytes += frame.Size;
+                outbound.Enqueue(frame);
+            }
+
             _queueGrown |= outbound.Count > 16;
-            return true;
+            if (!flush || !StartPumpLocked())
+                return true; // the next Flush sends them, or the running pump takes them
         }
+
+        SchedulePump();
+        return true;
     }
 
     public void Joined() => _joined?.TrySetResult();
@@ -339,17 +347,7 @@ internal sealed class PushWebSocket : IClientConnection
                 bool closeFrameWritten;
                 lock (this)
                 {
-                    var written = 0;
-                    while (written < FlushThreshold && _outbound is not null && _outbound.TryDequeue(out var frame))
-                    {
-                        var isData = frame.Kind is FrameKind.Text or FrameKind.Binary;
-                        if (frame.Kind != FrameKind.Ping)
-                            _queuedBytes -= frame.Size; // data and pongs are counted
-                        if (_discardQueue && (isData || _closing))
-                            continue;
-                        Output.Write(frame.Encoded.Span);
-                        written += frame.Size;
-                    }
+                    var written = WriteQueuedLocked();
 
                     closeFrameWritten = _closing && !_closeSent && QueuedFrames == 0;
                     if (closeFrameWritten)
@@ -393,6 +391,47 @@ internal sealed class PushWebSocket : IClientConnection
         }
 
         sendDone.TrySetResult();
+    }
+
+    /// <summary>
+    /// Moves queued frames into the pipe, up to <see cref="FlushThreshold"/> bytes, copying them into the
+    /// pipe's buffer directly and advancing once per buffer rather than once per frame (every Advance
+    /// takes the pipe's lock). Returns the bytes written. Called under the lock.
+    /// </summary>
+    private int WriteQueuedLocked()
+    {
+        var outbound = _outbound;
+        if (outbound is null)
+            return 0;
+        var output = Output;
+        var written = 0;
+        var buffer = Span<byte>.Empty;
+        var filled = 0;
+        while (written < FlushThreshold && outbound.TryDequeue(out var frame))
+        {
+            var isData = frame.Kind is FrameKind.Text or FrameKind.Binary;
+            if (frame.Kind != FrameKind.Ping)
+                _queuedBytes -= frame.Size; // data and pongs are counted
+            if (_discardQueue && (isData || _closing))
+                continue;
+
+            var bytes = frame.Encoded.Span;
+            if (bytes.Length > buffer.Length - filled)
+            {
+                if (filled > 0)
+                    output.Advance(filled);
+                buffer = output.GetSpan(bytes.Length);
+                filled = 0;
+            }
+
+            bytes.CopyTo(buffer[filled..]);
+            filled += bytes.Length;
+            written += bytes.Length;
+        }
+
+        if (filled > 0)
+            output.Advance(filled);
+        return written;
     }
 
     private void WriteCloseFrame(ushort code, string reason)
