@@ -182,9 +182,10 @@ for scenario in "${scenario_list[@]}"; do
     name="${scenario}__${server}"; [[ $round -gt 1 ]] && name="${name}__r${round}"
     log "$scenario on $server$([[ $REPEAT -gt 1 ]] && is_repeated "$scenario" "$server" && echo " (run $round of $REPEAT)")"
     if ! start_server "$server"; then [[ $server == actorpush ]] && FAILED=1; continue; fi
-    # Warm-up: JIT-compile the hot paths (and let pools grow) before anything is measured, the same for every server.
-    taskset -c 1 "$LT" fanout --url "ws://127.0.0.1:$(server_port "$server")/im" --clients 50 --senders 1 --messages 300 \
-      --window 8 --quiet --timeout 60 >>"$OUT/warmup.log" 2>&1 || log "warm-up of $server failed (see warmup.log)"
+    # Warm-up: JIT-compile the hot paths (and let pools grow) before anything is measured, the same for every
+    # server: 400,000 deliveries, enough for the .NET servers' hot code to reach optimized tiers.
+    taskset -c 1 "$LT" fanout --url "ws://127.0.0.1:$(server_port "$server")/im" --clients 200 --senders 2 --messages 1000 \
+      --window 8 --quiet --timeout 120 >>"$OUT/warmup.log" 2>&1 || log "warm-up of $server failed (see warmup.log)"
     sleep 1
     extra=""
     [[ $scenario == slow && $server != go-original && $server != node-ws ]] && extra="--expect-slow-close 4008"

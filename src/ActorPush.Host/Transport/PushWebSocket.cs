@@ -265,8 +265,9 @@ internal sealed class PushWebSocket : IClientConnection
             lifecycle.Closed(this); // whatever ended the connection
         }
 
-        await Output.CompleteAsync().ConfigureAwait(false);
-        await Input.CompleteAsync().ConfigureAwait(false);
+        // Kestrel's pipes complete synchronously: no await here, so the state machine holds no awaiter for it.
+        Output.Complete();
+        Input.Complete();
     }
 
     /// <summary>
