@@ -66,50 +66,92 @@ internal static class HandshakeParser
     }
 
     /// <summary>Parses a complete head (without the final empty line). Returns null with a problem text when malformed.</summary>
+    /// <remarks>
+    /// Works on the head's characters in a pooled buffer: the only strings made are the ones a handshake
+    /// keeps (query, key, version, origin), so a connect storm does not turn every header into garbage.
+    /// </remarks>
     public static ParsedHandshake? Parse(in ReadOnlySequence<byte> head, out string? problem)
     {
-        var text = Encoding.Latin1.GetString(head);
-        var lines = text.Split("\r\n");
+        if (head.Length > MaxHeadBytes) // TryFindHead never hands over more; a guard, not a path
+            return Fail("request head too large", out problem);
+        var length = (int)head.Length;
+        var rented = ArrayPool<char>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            var chars = rented.AsSpan(0, length);
+            Encoding.Latin1.GetChars(head, chars);
+            return Parse(chars, out problem);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
+    private static ParsedHandshake? Parse(ReadOnlySpan<char> text, out string? problem)
+    {
         problem = null;
-        var requestLine = lines[0].Split(' ');
-        if (requestLine.Length != 3 || requestLine[0] != "GET" || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
+        var lineEnd = text.IndexOf("\r\n");
+        var requestLine = lineEnd < 0 ? text : text[..lineEnd];
+
+        // The request line is exactly "GET <target> HTTP/1.x": three parts, two single spaces.
+        var firstSpace = requestLine.IndexOf(' ');
+        var afterMethod = firstSpace < 0 ? ReadOnlySpan<char>.Empty : requestLine[(firstSpace + 1)..];
+        var secondSpace = afterMethod.IndexOf(' ');
+        if (firstSpace < 0 || secondSpace < 0)
             return Fail("malformed request line", out problem);
-        if (requestLine[2] != "HTTP/1.1")
+        var method = requestLine[..firstSpace];
+        var target = afterMethod[..secondSpace];
+        var protocol = afterMethod[(secondSpace + 1)..];
+        if (protocol.Contains(' ') || !method.SequenceEqual("GET") || !protocol.StartsWith("HTTP/1.", StringComparison.Ordinal))
+            return Fail("malformed request line", out problem);
+        if (!protocol.SequenceEqual("HTTP/1.1"))
             return Fail("WebSocket handshakes need HTTP/1.1", out problem);
-        var target = requestLine[1];
         var queryStart = target.IndexOf('?');
-        if ((queryStart < 0 ? target : target[..queryStart]) != Path)
+        if (!(queryStart < 0 ? target : target[..queryStart]).SequenceEqual(Path))
             return Fail("malformed request target", out problem);
-        if (lines.Length - 1 > MaxHeaders)
+        if (text.Count("\r\n") > MaxHeaders)
             return Fail("too many header lines", out problem);
 
-        string? upgrade = null, connection = null, version = null, key = null, origin = null;
-        var hasBody = false;
-        for (var i = 1; i < lines.Length; i++)
+        string? version = null, key = null, origin = null;
+        bool upgradeToWebSocket = false, connectionUpgrade = false, hasBody = false;
+        var remaining = lineEnd < 0 ? ReadOnlySpan<char>.Empty : text[(lineEnd + 2)..];
+        var more = lineEnd >= 0;
+        while (more)
         {
-            var line = lines[i];
+            var end = remaining.IndexOf("\r\n");
+            var line = end < 0 ? remaining : remaining[..end];
+            more = end >= 0;
+            if (more)
+                remaining = remaining[(end + 2)..];
+
             var colon = line.IndexOf(':');
-            if (colon <= 0 || !IsToken(line.AsSpan(0, colon)))
+            if (colon <= 0 || !IsToken(line[..colon]))
                 return Fail("malformed header line", out problem);
             var name = line[..colon];
-            var value = line[(colon + 1)..].Trim(' ', '\t');
+            var value = line[(colon + 1)..].Trim(" \t");
             if (HasControlCharacters(value))
                 return Fail("control characters in a header", out problem);
-            switch (name.ToLowerInvariant())
-            {
-                case "upgrade": upgrade = Join(upgrade, value); break;
-                case "connection": connection = Join(connection, value); break;
-                case "sec-websocket-version": version = Join(version, value); break;
-                case "sec-websocket-key": key = Join(key, value); break;
-                case "origin": origin = Join(origin, value); break;
-                case "content-length": hasBody |= value != "0"; break;
-                case "transfer-encoding": hasBody = true; break;
-            }
+
+            // A repeated header counts as one comma-joined value, as HTTP defines it.
+            if (name.Equals("upgrade", StringComparison.OrdinalIgnoreCase))
+                upgradeToWebSocket |= HasToken(value, "websocket");
+            else if (name.Equals("connection", StringComparison.OrdinalIgnoreCase))
+                connectionUpgrade |= HasToken(value, "upgrade");
+            else if (name.Equals("sec-websocket-version", StringComparison.OrdinalIgnoreCase))
+                version = Join(version, value);
+            else if (name.Equals("sec-websocket-key", StringComparison.OrdinalIgnoreCase))
+                key = Join(key, value);
+            else if (name.Equals("origin", StringComparison.OrdinalIgnoreCase))
+                origin = Join(origin, value);
+            else if (name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
+                hasBody |= !value.SequenceEqual("0");
+            else if (name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase))
+                hasBody = true;
         }
 
-        var query = queryStart < 0 ? new Dictionary<string, StringValues>() : QueryHelpers.ParseQuery(target[queryStart..]);
-        var isUpgrade = HasToken(upgrade, "websocket") && HasToken(connection, "upgrade");
-        return new ParsedHandshake(query, origin, isUpgrade, version, key, hasBody);
+        var query = queryStart < 0 ? new Dictionary<string, StringValues>() : QueryHelpers.ParseQuery(target[queryStart..].ToString());
+        return new ParsedHandshake(query, origin, upgradeToWebSocket && connectionUpgrade, version, key, hasBody);
     }
 
     private static ParsedHandshake? Fail(string text, out string? problem)
@@ -118,22 +160,21 @@ internal static class HandshakeParser
         return null;
     }
 
-    private static string Join(string? existing, string value) => existing is null ? value : existing + "," + value;
+    private static string Join(string? existing, ReadOnlySpan<char> value) =>
+        existing is null ? value.ToString() : string.Concat(existing, ",", value);
 
-    private static bool HasToken(string? header, string token)
+    private static bool HasToken(ReadOnlySpan<char> header, string token)
     {
-        if (header is null)
-            return false;
         foreach (var part in header.Split(','))
         {
-            if (part.Trim().Equals(token, StringComparison.OrdinalIgnoreCase))
+            if (header[part].Trim().Equals(token, StringComparison.OrdinalIgnoreCase))
                 return true;
         }
 
         return false;
     }
 
-    private static bool HasControlCharacters(string value)
+    private static bool HasControlCharacters(ReadOnlySpan<char> value)
     {
         foreach (var c in value)
         {

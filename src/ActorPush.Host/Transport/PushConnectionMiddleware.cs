@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Net;
 using System.Security.Cryptography;
@@ -22,6 +23,9 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
+
+    private static ReadOnlySpan<byte> SwitchingProtocolsHead =>
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "u8;
 
     private readonly ConnectionDelegate _next;
     private readonly IServiceProvider _services;
@@ -205,16 +209,22 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         return key is { Length: 24 } && Convert.TryFromBase64String(key, decoded, out var written) && written == 16;
     }
 
-    private static async Task WriteSwitchingProtocolsAsync(PipeWriter output, string key)
+    /// <summary>Writes the 101 response straight into the pipe (no strings on the way) and flushes it.</summary>
+    private static ValueTask<FlushResult> WriteSwitchingProtocolsAsync(PipeWriter output, string key)
     {
         Span<byte> keyAndGuid = stackalloc byte[24 + AcceptGuid.Length];
         Encoding.ASCII.GetBytes(key, keyAndGuid);
         AcceptGuid.CopyTo(keyAndGuid[24..]);
-        var accept = Convert.ToBase64String(SHA1.HashData(keyAndGuid));
-        var response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                       $"Sec-WebSocket-Accept: {accept}\r\n\r\n";
-        output.Write(Encoding.ASCII.GetBytes(response));
-        await output.FlushAsync();
+        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
+        SHA1.HashData(keyAndGuid, hash);
+
+        var head = SwitchingProtocolsHead;
+        var span = output.GetSpan(head.Length + Base64.GetMaxEncodedToUtf8Length(hash.Length) + 4);
+        head.CopyTo(span);
+        Base64.EncodeToUtf8(hash, span[head.Length..], out _, out var acceptLength);
+        "\r\n\r\n"u8.CopyTo(span[(head.Length + acceptLength)..]);
+        output.Advance(head.Length + acceptLength + 4);
+        return output.FlushAsync();
     }
 
     /// <summary>Refuses the handshake with an HTTP status and a short text, then closes the connection.</summary>
