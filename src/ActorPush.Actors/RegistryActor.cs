@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using ActorPush.Actors.Messages;
@@ -53,7 +54,7 @@ public sealed class RegistryActor : ReceiveActor
     private void Handle(ClientTerminated terminated)
     {
         ref var clients = ref CollectionsMarshal.GetValueRefOrNullRef(_users, terminated.UserId);
-        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref clients) || !clients.Remove(terminated.Client))
+        if (Unsafe.IsNullRef(ref clients) || !clients.Remove(terminated.Client))
             return;
 
         _connections--;
