@@ -4,6 +4,7 @@ using ActorPush.Actors.Settings;
 using ActorPush.Host.Api;
 using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
+using ActorPush.Host.Memory;
 using ActorPush.Host.Transport;
 using ActorPush.Host.WebSockets;
 
@@ -36,6 +37,8 @@ public static class ActorPushServer
         builder.Services.AddSingleton<HandshakePolicy>();
         builder.Services.AddSingleton<ConnectionTracker>();
         builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
+        if (settings.MemoryTrim)
+            builder.Services.AddHostedService<MemoryTrimService>();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Services.AddAkka("actorpush", akka =>
         {

@@ -19,6 +19,19 @@ public sealed class ActorPushSettingsSpecs
         Assert.Equal(TimeSpan.FromSeconds(5), settings.CloseTimeout);
         Assert.Equal(10_000, settings.BroadcastMailboxCapacity);
         Assert.Equal(TimeSpan.Zero, settings.BroadcastPushTimeout);
+        Assert.True(settings.MemoryTrim);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.MemoryTrimQuietPeriod);
+        Assert.Equal(262_144, settings.MemoryTrimQuietRate);
+        Assert.Equal(67_108_864, settings.MemoryTrimAfterAllocated);
+    }
+
+    [Theory]
+    [InlineData("off", false)]
+    [InlineData("on", true)]
+    [InlineData("false", false)]
+    public void Memory_trim_is_a_switch(string value, bool expected)
+    {
+        Assert.Equal(expected, ActorPushSettings.Create(ShippedConfig.With($"actorpush.memory.trim = {value}")).MemoryTrim);
     }
 
     [Fact]
@@ -78,6 +91,9 @@ public sealed class ActorPushSettingsSpecs
     [InlineData("actorpush.client.close-timeout = forever", "actorpush.client.close-timeout")]
     [InlineData("actorpush.broadcast.mailbox.mailbox-capacity = 0", "actorpush.broadcast.mailbox.mailbox-capacity")]
     [InlineData("actorpush.broadcast.mailbox.mailbox-capacity = many", "actorpush.broadcast.mailbox.mailbox-capacity")]
+    [InlineData("actorpush.memory.trim = sometimes", "actorpush.memory.trim")]
+    [InlineData("actorpush.memory.trim-quiet-period = 0s", "actorpush.memory.trim-quiet-period")]
+    [InlineData("actorpush.memory.trim-after-allocated = 0", "actorpush.memory.trim-after-allocated")]
     public void Bad_value_is_refused_naming_the_key(string hocon, string key)
     {
         var error = Assert.Throws<ActorPushConfigException>(() => ActorPushSettings.Create(ShippedConfig.With(hocon)));

@@ -35,8 +35,8 @@ public sealed class ServerProcessTests
         var baseUri = new Uri($"http://127.0.0.1:{port}");
         await using var server = ServerProcess.Start(["--urls", baseUri.ToString()]);
         await server.WaitUntilServingAsync(baseUri);
-        using var alice = await ConnectAsync(port, "alice");
-        using var bob = await ConnectAsync(port, "bob");
+        using var alice = await ServerProcess.ConnectAsync(port, "alice");
+        using var bob = await ServerProcess.ConnectAsync(port, "bob");
         await alice.SendTextAsync("hello"); // both are registered once both got it
         Assert.Equal("hello", await alice.ReceiveTextAsync());
         Assert.Equal("hello", await bob.ReceiveTextAsync());
@@ -63,7 +63,7 @@ public sealed class ServerProcessTests
             ? ServerProcess.Start([.. args, "--config", file])
             : ServerProcess.Start(args, new Dictionary<string, string> { ["ACTORPUSH_CONFIG"] = file });
         await server.WaitUntilServingAsync(new Uri($"http://127.0.0.1:{port}"));
-        using var client = await ConnectAsync(port, "alice");
+        using var client = await ServerProcess.ConnectAsync(port, "alice");
 
         await client.SendAsync(new byte[1024], WebSocketMessageType.Binary, true, CancellationToken.None);
         Assert.Equal(1024, (await client.ReceiveMessageAsync()).Payload.Length); // the limit itself still passes
@@ -88,13 +88,5 @@ public sealed class ServerProcessTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains(key, server.Output);
         File.Delete(file);
-    }
-
-    private static async Task<ClientWebSocket> ConnectAsync(int port, string userId)
-    {
-        var socket = new ClientWebSocket();
-        using var timeout = new CancellationTokenSource(Deadlines.Default);
-        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/im?user_id={userId}"), timeout.Token);
-        return socket;
     }
 }

@@ -40,6 +40,10 @@ public sealed record ActorPushSettings
         "api.ask-timeout",
         "auth.jwt-secret",
         "auth.clock-skew",
+        "memory.trim",
+        "memory.trim-quiet-period",
+        "memory.trim-quiet-rate",
+        "memory.trim-after-allocated",
     ];
 
     /// <summary>Shortest <c>auth.jwt-secret</c> accepted: HS256 needs a key of at least 256 bits.</summary>
@@ -85,6 +89,18 @@ public sealed record ActorPushSettings
     /// <summary>Clock difference tolerated when checking a token's <c>exp</c> and <c>nbf</c>.</summary>
     public required TimeSpan JwtClockSkew { get; init; }
 
+    /// <summary>Whether a quiet process gives the memory of its last burst back (see <c>memory.trim</c>).</summary>
+    public required bool MemoryTrim { get; init; }
+
+    /// <summary>How long allocations must stay below <see cref="MemoryTrimQuietRate"/> before a trim.</summary>
+    public required TimeSpan MemoryTrimQuietPeriod { get; init; }
+
+    /// <summary>Bytes allocated per second below which the process counts as quiet.</summary>
+    public required long MemoryTrimQuietRate { get; init; }
+
+    /// <summary>Bytes the process must have allocated since the last trim before it trims again.</summary>
+    public required long MemoryTrimAfterAllocated { get; init; }
+
     public static ActorPushSettings Create(Config root)
     {
         if (!root.HasPath("actorpush"))
@@ -117,6 +133,10 @@ public sealed record ActorPushSettings
             ApiAskTimeout = Duration(config, "api.ask-timeout", min: TimeSpan.FromMilliseconds(10)),
             JwtSecret = Secret(config, "auth.jwt-secret", minBytes: MinJwtSecretBytes),
             JwtClockSkew = Duration(config, "auth.clock-skew", min: TimeSpan.Zero),
+            MemoryTrim = Flag(config, "memory.trim"),
+            MemoryTrimQuietPeriod = Duration(config, "memory.trim-quiet-period", min: TimeSpan.FromMilliseconds(100)),
+            MemoryTrimQuietRate = Size(config, "memory.trim-quiet-rate", min: 0, max: long.MaxValue),
+            MemoryTrimAfterAllocated = Size(config, "memory.trim-after-allocated", min: 1, max: long.MaxValue),
         };
     }
 
@@ -172,6 +192,14 @@ public sealed record ActorPushSettings
             throw new ActorPushConfigException("actorpush." + key, $"must be at least {min}, was {value}");
         return value;
     }
+
+    private static bool Flag(Config config, string key) =>
+        Read(config, key, k => config.GetString(k) switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => throw new FormatException("must be on or off"),
+        });
 
     private static double Rate(Config config, string key)
     {

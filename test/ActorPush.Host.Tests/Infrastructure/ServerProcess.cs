@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.WebSockets;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -118,6 +119,15 @@ public sealed class ServerProcess : IAsyncDisposable
                 return false;
             }
         }, $"the server process to answer /ping at {baseUri}", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Opens <c>/im</c> as <paramref name="userId"/> on a server process listening on 127.0.0.1:<paramref name="port"/>.</summary>
+    public static async Task<ClientWebSocket> ConnectAsync(int port, string userId)
+    {
+        var socket = new ClientWebSocket();
+        using var timeout = new CancellationTokenSource(Deadlines.Default);
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/im?user_id={userId}"), timeout.Token);
+        return socket;
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan deadline)
