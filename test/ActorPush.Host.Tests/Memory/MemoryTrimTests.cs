@@ -21,9 +21,9 @@ public sealed class MemoryTrimTests
         await Eventually.HoldsAsync(() => Trims(server) >= 1, "the trim after start-up", TimeSpan.FromSeconds(30));
         var trimsBefore = Trims(server);
 
-        // A burst: 100 connections (a handshake allocates about 15 KB) and a broadcast to all of them.
+        // A burst: 200 connections (a handshake allocates about 15 KB, 3 MB in all) and a broadcast to all of them.
         var clients = new List<ClientWebSocket>();
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 200; i++)
             clients.Add(await ServerProcess.ConnectAsync(port, $"user{i}"));
         await clients[0].SendTextAsync("before");
         foreach (var client in clients)
