@@ -55,13 +55,12 @@ public sealed class ServerProcessTests
     [InlineData("environment")]
     public async Task An_override_file_changes_one_key_and_keeps_the_other_defaults(string how)
     {
-        var file = Path.Combine(Path.GetTempPath(), $"actorpush-{Guid.NewGuid():N}.conf");
-        await File.WriteAllTextAsync(file, "actorpush.max-message-size = 1 KiB\n");
+        using var config = await TempConfigFile.WriteAsync("actorpush.max-message-size = 1 KiB");
         var port = ServerProcess.FreePort();
         string[] args = ["--urls", $"http://127.0.0.1:{port}"];
         await using var server = how == "argument"
-            ? ServerProcess.Start([.. args, "--config", file])
-            : ServerProcess.Start(args, new Dictionary<string, string> { ["ACTORPUSH_CONFIG"] = file });
+            ? ServerProcess.Start([.. args, "--config", config.Path])
+            : ServerProcess.Start(args, new Dictionary<string, string> { ["ACTORPUSH_CONFIG"] = config.Path });
         await server.WaitUntilServingAsync(new Uri($"http://127.0.0.1:{port}"));
         using var client = await ServerProcess.ConnectAsync(port, "alice");
 
@@ -70,7 +69,6 @@ public sealed class ServerProcessTests
         await client.SendAsync(new byte[1025], WebSocketMessageType.Binary, true, CancellationToken.None);
 
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, await client.ReceiveCloseAsync());
-        File.Delete(file);
     }
 
     [Theory]
@@ -79,14 +77,12 @@ public sealed class ServerProcessTests
     [InlineData("actorpush.shutdown-timeout = soon", "actorpush.shutdown-timeout")]
     public async Task A_mistyped_key_or_value_stops_the_start_with_a_message_naming_the_key(string line, string key)
     {
-        var file = Path.Combine(Path.GetTempPath(), $"actorpush-{Guid.NewGuid():N}.conf");
-        await File.WriteAllTextAsync(file, line + "\n");
-        await using var server = ServerProcess.Start(["--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--config", file]);
+        using var config = await TempConfigFile.WriteAsync(line);
+        await using var server = ServerProcess.Start(["--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--config", config.Path]);
 
         var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains(key, server.Output);
-        File.Delete(file);
     }
 }

@@ -12,11 +12,10 @@ public sealed class MemoryTrimTests
     [Fact]
     public async Task A_quiet_server_trims_after_a_burst_and_its_clients_keep_receiving()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"actorpush-{Guid.NewGuid():N}.conf");
-        await File.WriteAllTextAsync(file, "actorpush.memory { trim-quiet-period = 500ms, trim-after-allocated = 1 MiB }\n");
+        using var config = await TempConfigFile.WriteAsync("actorpush.memory { trim-quiet-period = 500ms, trim-after-allocated = 1 MiB }");
         var port = ServerProcess.FreePort();
         var baseUri = new Uri($"http://127.0.0.1:{port}");
-        await using var server = ServerProcess.Start(["--urls", baseUri.ToString(), "--config", file]);
+        await using var server = ServerProcess.Start(["--urls", baseUri.ToString(), "--config", config.Path]);
         await server.WaitUntilServingAsync(baseUri);
         await Eventually.HoldsAsync(() => Trims(server) >= 1, "the trim after start-up", TimeSpan.FromSeconds(30));
         var trimsBefore = Trims(server);
@@ -37,7 +36,6 @@ public sealed class MemoryTrimTests
 
         foreach (var client in clients)
             client.Dispose();
-        File.Delete(file);
     }
 
     private static int Trims(ServerProcess server) => Regex.Count(server.Output, TrimLine);
