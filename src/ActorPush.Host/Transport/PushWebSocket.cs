@@ -416,7 +416,7 @@ internal sealed class PushWebSocket : IClientConnection
             if (_discardQueue && (isData || _closing))
                 continue;
 
-            var bytes = frame.Encoded.Span;
+            var bytes = frame.Encoded;
             if (bytes.Length > buffer.Length - filled)
             {
                 if (filled > 0)
