@@ -193,13 +193,8 @@ public sealed record ActorPushSettings
         return value;
     }
 
-    private static bool Flag(Config config, string key) =>
-        Read(config, key, k => config.GetString(k) switch
-        {
-            "on" or "true" or "yes" => true,
-            "off" or "false" or "no" => false,
-            _ => throw new FormatException("must be on or off"),
-        });
+    // HOCON's own booleans: on/off, true/false, yes/no; anything else throws, and Read names the key.
+    private static bool Flag(Config config, string key) => Read(config, key, k => config.GetBoolean(k));
 
     private static double Rate(Config config, string key)
     {
