@@ -33,7 +33,7 @@ public sealed class BroadcastActor : UntypedActor
 
     public static Props Props() =>
         Akka.Actor.Props.Create(() => new BroadcastActor())
-            .WithMailbox(Settings.ActorPushSettings.BroadcastMailboxPath);
+            .WithMailbox(Settings.ActorSettings.BroadcastMailboxPath);
 
     protected override void OnReceive(object message)
     {

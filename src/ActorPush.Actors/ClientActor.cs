@@ -19,7 +19,7 @@ public sealed class ClientActor : UntypedActor
 {
     /// <summary>The one Props every ClientActor is made from, on the lean <see cref="ClientMailbox"/>.</summary>
     private static readonly Props SharedProps =
-        Akka.Actor.Props.CreateBy(new Producer()).WithMailbox(Settings.ActorPushSettings.ClientMailboxPath);
+        Akka.Actor.Props.CreateBy(new Producer()).WithMailbox(Settings.ActorSettings.ClientMailboxPath);
 
     private IClientConnection? _connection;
     private Mailbox _mailbox = null!;

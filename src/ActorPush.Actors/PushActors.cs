@@ -13,11 +13,11 @@ public static class PushActors
     /// Starts the BroadcastActor ("broadcast"), the TopicsActor ("topics") and the RegistryActor ("registry")
     /// and registers them in the <see cref="ActorRegistry"/>.
     /// </summary>
-    /// <param name="settings">The server's settings; null reads them from the actor system's configuration.</param>
-    public static AkkaConfigurationBuilder AddPushActors(this AkkaConfigurationBuilder builder, ActorPushSettings? settings = null) =>
+    /// <param name="settings">The actors' settings; null reads them from the actor system's configuration.</param>
+    public static AkkaConfigurationBuilder AddPushActors(this AkkaConfigurationBuilder builder, ActorSettings? settings = null) =>
         builder.WithActors((system, registry) =>
         {
-            var maxTopics = (settings ?? ActorPushSettings.Create(system.Settings.Config)).MaxTopicsPerConnection;
+            var maxTopics = (settings ?? ActorSettings.Create(system.Settings.Config)).MaxTopicsPerConnection;
             var broadcast = system.ActorOf(BroadcastActor.Props(), "broadcast");
             registry.Register<BroadcastActor>(broadcast);
             var topics = system.ActorOf(TopicsActor.Props(maxTopics), "topics");

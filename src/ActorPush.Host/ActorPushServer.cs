@@ -48,7 +48,7 @@ public static class ActorPushServer
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
-            akka.AddPushActors(settings);
+            akka.AddPushActors(settings.Actors);
         });
 
         var app = builder.Build();

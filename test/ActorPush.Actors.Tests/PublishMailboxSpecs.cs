@@ -112,7 +112,7 @@ public sealed class PublishMailboxSpecs(ITestOutputHelper output) : TestKit(Ship
     [Fact]
     public void Shipped_config_gives_the_broadcast_mailbox_path_a_publish_mailbox()
     {
-        var mailboxType = Sys.Mailboxes.Lookup(ActorPushSettings.BroadcastMailboxPath);
+        var mailboxType = Sys.Mailboxes.Lookup(ActorSettings.BroadcastMailboxPath);
 
         Assert.IsType<PublishMailbox>(mailboxType);
     }
@@ -132,7 +132,7 @@ public sealed class PublishMailboxSpecs(ITestOutputHelper output) : TestKit(Ship
     public void Shipped_broadcast_mailbox_holds_10000_publishes_and_drops_the_next()
     {
         var metrics = PushMetrics.Get(Sys);
-        var queue = Sys.Mailboxes.Lookup(ActorPushSettings.BroadcastMailboxPath).Create(Nobody, Sys);
+        var queue = Sys.Mailboxes.Lookup(ActorSettings.BroadcastMailboxPath).Create(Nobody, Sys);
         var envelope = Publish("x");
 
         for (var i = 0; i < 10_000; i++)

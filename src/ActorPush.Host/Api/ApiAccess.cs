@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 
 namespace ActorPush.Host.Api;
 

@@ -3,7 +3,7 @@ using Akka.Hosting;
 using ActorPush.Actors;
 using ActorPush.Actors.Messages;
 using ActorPush.Actors.Metrics;
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Handshake;
 using Microsoft.AspNetCore.Mvc;

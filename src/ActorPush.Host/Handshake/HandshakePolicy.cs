@@ -1,4 +1,4 @@
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 using Microsoft.Extensions.Primitives;
 
 namespace ActorPush.Host.Handshake;
@@ -19,7 +19,7 @@ public sealed class HandshakePolicy
     {
         _origins = new OriginRules(settings.AllowedOrigins);
         _tokens = settings.JwtSecret is { } secret ? new TokenValidator(secret, settings.JwtClockSkew) : null;
-        _maxTopics = settings.MaxTopicsPerConnection;
+        _maxTopics = settings.Actors.MaxTopicsPerConnection;
         Connections = new ConnectionLimiter(settings.MaxConnections, settings.MaxConnectionsPerUser);
     }
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 
 namespace ActorPush.Host.Memory;
 

@@ -2,7 +2,7 @@ using Akka.Actor;
 using ActorPush.Actors;
 using ActorPush.Actors.Messages;
 using ActorPush.Actors.Metrics;
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Handshake;
 

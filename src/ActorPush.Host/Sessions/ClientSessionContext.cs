@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using ActorPush.Actors;
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 
 namespace ActorPush.Host.Sessions;
 

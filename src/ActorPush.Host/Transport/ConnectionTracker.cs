@@ -1,4 +1,4 @@
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 
 namespace ActorPush.Host.Transport;

@@ -4,7 +4,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
 using ActorPush.Host.Sessions;
 using Microsoft.AspNetCore.Connections;

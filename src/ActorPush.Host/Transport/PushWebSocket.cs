@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Unicode;
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Sessions;
 using Microsoft.AspNetCore.Connections;

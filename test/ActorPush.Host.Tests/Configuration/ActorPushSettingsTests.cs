@@ -1,14 +1,15 @@
 using Akka.Configuration;
 using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 
-namespace ActorPush.Actors.Tests;
+namespace ActorPush.Host.Tests.Configuration;
 
-public sealed class ActorPushSettingsSpecs
+public sealed class ActorPushSettingsTests
 {
     [Fact]
     public void Shipped_config_parses_to_the_documented_defaults()
     {
-        var settings = ActorPushSettings.Create(ShippedConfig.Load());
+        var settings = ActorPushSettings.Create(HoconLoader.Load(null));
 
         Assert.Equal(65_536, settings.MaxMessageSize);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.ShutdownTimeout);
@@ -17,8 +18,8 @@ public sealed class ActorPushSettingsSpecs
         Assert.Equal(TimeSpan.FromSeconds(25), settings.KeepAliveInterval);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.KeepAliveTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.CloseTimeout);
-        Assert.Equal(10_000, settings.BroadcastMailboxCapacity);
-        Assert.Equal(TimeSpan.Zero, settings.BroadcastPushTimeout);
+        Assert.Equal(10_000, settings.Actors.BroadcastMailboxCapacity);
+        Assert.Equal(TimeSpan.Zero, settings.Actors.BroadcastPushTimeout);
         Assert.True(settings.MemoryTrim);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.MemoryTrimQuietPeriod);
         Assert.Equal(262_144, settings.MemoryTrimQuietRate);
@@ -31,13 +32,13 @@ public sealed class ActorPushSettingsSpecs
     [InlineData("false", false)]
     public void Memory_trim_is_a_switch(string value, bool expected)
     {
-        Assert.Equal(expected, ActorPushSettings.Create(ShippedConfig.With($"actorpush.memory.trim = {value}")).MemoryTrim);
+        Assert.Equal(expected, ActorPushSettings.Create(HoconLoader.Load(null, $"actorpush.memory.trim = {value}")).MemoryTrim);
     }
 
     [Fact]
     public void Override_file_wins_over_the_shipped_defaults_key_by_key()
     {
-        var settings = ActorPushSettings.Create(ShippedConfig.With(
+        var settings = ActorPushSettings.Create(HoconLoader.Load(null, 
             """
             actorpush.max-message-size = 1 KiB
             actorpush.client.publish = off
@@ -46,7 +47,7 @@ public sealed class ActorPushSettingsSpecs
 
         Assert.Equal(1024, settings.MaxMessageSize);
         Assert.Equal(PublishMode.Off, settings.Publish);
-        Assert.Equal(TimeSpan.FromMilliseconds(10), settings.BroadcastPushTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), settings.Actors.BroadcastPushTimeout);
         Assert.Equal(1_048_576, settings.SendQueueLimit); // untouched keys keep their defaults
         Assert.Equal(TimeSpan.FromSeconds(25), settings.KeepAliveInterval);
     }
@@ -57,13 +58,13 @@ public sealed class ActorPushSettingsSpecs
     [InlineData("actorpush.client.send-queue-limit = 4096", 4096)]
     public void Sizes_accept_hocon_units(string hocon, long expected)
     {
-        Assert.Equal(expected, ActorPushSettings.Create(ShippedConfig.With(hocon)).SendQueueLimit);
+        Assert.Equal(expected, ActorPushSettings.Create(HoconLoader.Load(null, hocon)).SendQueueLimit);
     }
 
     [Fact]
     public void Keepalive_interval_of_zero_turns_keepalive_off_and_is_accepted()
     {
-        var settings = ActorPushSettings.Create(ShippedConfig.With("actorpush.client.keepalive-interval = 0s"));
+        var settings = ActorPushSettings.Create(HoconLoader.Load(null, "actorpush.client.keepalive-interval = 0s"));
 
         Assert.Equal(TimeSpan.Zero, settings.KeepAliveInterval);
     }
@@ -74,7 +75,7 @@ public sealed class ActorPushSettingsSpecs
     [InlineData("actorpush.broadcast.mailbox.capacity = 5", "actorpush.broadcast.mailbox.capacity")]
     public void Unknown_key_is_refused_naming_the_key(string hocon, string key)
     {
-        var error = Assert.Throws<ActorPushConfigException>(() => ActorPushSettings.Create(ShippedConfig.With(hocon)));
+        var error = Assert.Throws<ActorPushConfigException>(() => ActorPushSettings.Create(HoconLoader.Load(null, hocon)));
 
         Assert.Equal(key, error.Key);
         Assert.Contains($"'{key}'", error.Message);
@@ -96,7 +97,7 @@ public sealed class ActorPushSettingsSpecs
     [InlineData("actorpush.memory.trim-after-allocated = 0", "actorpush.memory.trim-after-allocated")]
     public void Bad_value_is_refused_naming_the_key(string hocon, string key)
     {
-        var error = Assert.Throws<ActorPushConfigException>(() => ActorPushSettings.Create(ShippedConfig.With(hocon)));
+        var error = Assert.Throws<ActorPushConfigException>(() => ActorPushSettings.Create(HoconLoader.Load(null, hocon)));
 
         Assert.Equal(key, error.Key);
         Assert.Contains($"'{key}'", error.Message);

@@ -1,16 +1,17 @@
 using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 
-namespace ActorPush.Actors.Tests;
+namespace ActorPush.Host.Tests.Configuration;
 
 /// <summary>The settings added for the push API, topics, auth and limits: defaults and validation naming the key.</summary>
-public sealed class ActorPushSettingsPushApiSpecs
+public sealed class ActorPushSettingsPushApiTests
 {
     [Fact]
     public void Shipped_defaults_keep_auth_off_limits_off_and_topics_at_128()
     {
-        var settings = ActorPushSettings.Create(ShippedConfig.Load());
+        var settings = ActorPushSettings.Create(HoconLoader.Load(null));
 
-        Assert.Equal(128, settings.MaxTopicsPerConnection);
+        Assert.Equal(128, settings.Actors.MaxTopicsPerConnection);
         Assert.Equal(0, settings.RateLimit);
         Assert.Equal(20, settings.RateLimitBurst);
         Assert.Equal(0, settings.MaxConnections);
@@ -25,7 +26,7 @@ public sealed class ActorPushSettingsPushApiSpecs
     [Fact]
     public void Every_new_key_can_be_set()
     {
-        var settings = ActorPushSettings.Create(ShippedConfig.With(
+        var settings = ActorPushSettings.Create(HoconLoader.Load(null, 
             """
             actorpush.client.max-topics = 4
             actorpush.client.rate-limit = 2.5
@@ -39,7 +40,7 @@ public sealed class ActorPushSettingsPushApiSpecs
             actorpush.auth.clock-skew = 0s
             """));
 
-        Assert.Equal(4, settings.MaxTopicsPerConnection);
+        Assert.Equal(4, settings.Actors.MaxTopicsPerConnection);
         Assert.Equal(2.5, settings.RateLimit);
         Assert.Equal(7, settings.RateLimitBurst);
         Assert.Equal(10_000, settings.MaxConnections);
@@ -69,7 +70,7 @@ public sealed class ActorPushSettingsPushApiSpecs
     [InlineData("actorpush.limits.max-conections = 5", "actorpush.limits.max-conections")]
     public void Bad_or_unknown_values_stop_the_start_naming_the_key(string hocon, string key)
     {
-        var error = Assert.Throws<ActorPushConfigException>(() => ActorPushSettings.Create(ShippedConfig.With(hocon)));
+        var error = Assert.Throws<ActorPushConfigException>(() => ActorPushSettings.Create(HoconLoader.Load(null, hocon)));
 
         Assert.Equal(key, error.Key);
         Assert.Contains($"'{key}'", error.Message);

@@ -1,51 +1,18 @@
+using System.Globalization;
 using Akka.Configuration;
-using Akka.Configuration.Hocon;
+using ActorPush.Actors.Settings;
+using static ActorPush.Actors.Settings.SettingsReader;
 
-namespace ActorPush.Actors.Settings;
+namespace ActorPush.Host.Configuration;
 
 /// <summary>
-/// Typed view of the <c>actorpush</c> HOCON section, read and validated once at start.
-/// Unknown keys and values of the wrong type stop the start with an <see cref="ActorPushConfigException"/>
-/// naming the key.
+/// Typed view of the Host's part of the <c>actorpush</c> HOCON section (transport, API, auth, limits, memory),
+/// read and validated once at start, with the actors' own part in <see cref="Actors"/>.
+/// Unknown keys (any not in the shipped <c>actorpush.conf</c>) and values of the wrong type stop the start with
+/// an <see cref="ActorPushConfigException"/> naming the key.
 /// </summary>
 public sealed record ActorPushSettings
 {
-    /// <summary>HOCON path of the BroadcastActor's mailbox block (used with <c>Props.WithMailbox</c>).</summary>
-    public const string BroadcastMailboxPath = "actorpush.broadcast.mailbox";
-
-    /// <summary>HOCON path of the ClientActors' mailbox block.</summary>
-    public const string ClientMailboxPath = "actorpush.client.mailbox";
-
-    // Every leaf key ActorPush knows. Anything else under actorpush.* is a typo and stops the start.
-    private static readonly HashSet<string> KnownKeys =
-    [
-        "max-message-size",
-        "shutdown-timeout",
-        "client.send-queue-limit",
-        "client.publish",
-        "client.keepalive-interval",
-        "client.keepalive-timeout",
-        "client.close-timeout",
-        "client.mailbox.mailbox-type",
-        "broadcast.mailbox.mailbox-type",
-        "broadcast.mailbox.mailbox-capacity",
-        "broadcast.mailbox.mailbox-push-timeout-time",
-        "client.max-topics",
-        "client.rate-limit",
-        "client.rate-limit-burst",
-        "limits.max-connections",
-        "limits.max-connections-per-user",
-        "allowed-origins",
-        "api.key",
-        "api.ask-timeout",
-        "auth.jwt-secret",
-        "auth.clock-skew",
-        "memory.trim",
-        "memory.trim-quiet-period",
-        "memory.trim-quiet-rate",
-        "memory.trim-after-allocated",
-    ];
-
     /// <summary>Shortest <c>auth.jwt-secret</c> accepted: HS256 needs a key of at least 256 bits.</summary>
     public const int MinJwtSecretBytes = 32;
 
@@ -56,11 +23,9 @@ public sealed record ActorPushSettings
     public required TimeSpan KeepAliveInterval { get; init; }
     public required TimeSpan KeepAliveTimeout { get; init; }
     public required TimeSpan CloseTimeout { get; init; }
-    public required int BroadcastMailboxCapacity { get; init; }
-    public required TimeSpan BroadcastPushTimeout { get; init; }
 
-    /// <summary>Topics one connection may be subscribed to (at connect and through the API).</summary>
-    public required int MaxTopicsPerConnection { get; init; }
+    /// <summary>The settings the actors read (topics per connection, the broadcast mailbox).</summary>
+    public required ActorSettings Actors { get; init; }
 
     /// <summary>Messages per second a client may send; 0 turns the limit off.</summary>
     public required double RateLimit { get; init; }
@@ -103,17 +68,10 @@ public sealed record ActorPushSettings
 
     public static ActorPushSettings Create(Config root)
     {
-        if (!root.HasPath("actorpush"))
-            throw new ActorPushConfigException("actorpush", "is missing (is actorpush.conf next to the binaries?)");
-        var config = root.GetConfig("actorpush");
-        foreach (var key in LeafKeys(config.Root, prefix: ""))
-        {
-            if (!KnownKeys.Contains(key))
-                throw new ActorPushConfigException("actorpush." + key, "is not a known setting");
-        }
-
+        var config = ActorPushSection(root);
         return new ActorPushSettings
         {
+            Actors = ActorSettings.Create(root),
             MaxMessageSize = (int)Size(config, "max-message-size", min: 1, max: 64L * 1024 * 1024),
             ShutdownTimeout = Duration(config, "shutdown-timeout", min: TimeSpan.FromMilliseconds(100)),
             SendQueueLimit = Size(config, "client.send-queue-limit", min: 1, max: long.MaxValue),
@@ -121,9 +79,6 @@ public sealed record ActorPushSettings
             KeepAliveInterval = Duration(config, "client.keepalive-interval", min: TimeSpan.Zero),
             KeepAliveTimeout = Duration(config, "client.keepalive-timeout", min: TimeSpan.FromMilliseconds(100)),
             CloseTimeout = Duration(config, "client.close-timeout", min: TimeSpan.FromMilliseconds(10)),
-            BroadcastMailboxCapacity = (int)Number(config, "broadcast.mailbox.mailbox-capacity", min: 1, max: int.MaxValue),
-            BroadcastPushTimeout = Duration(config, "broadcast.mailbox.mailbox-push-timeout-time", min: TimeSpan.Zero),
-            MaxTopicsPerConnection = (int)Number(config, "client.max-topics", min: 1, max: 65_536),
             RateLimit = Rate(config, "client.rate-limit"),
             RateLimitBurst = (int)Number(config, "client.rate-limit-burst", min: 1, max: int.MaxValue),
             MaxConnections = (int)Number(config, "limits.max-connections", min: 0, max: int.MaxValue),
@@ -140,67 +95,11 @@ public sealed record ActorPushSettings
         };
     }
 
-    private static IEnumerable<string> LeafKeys(HoconValue value, string prefix)
-    {
-        if (!value.IsObject())
-        {
-            yield return prefix;
-            yield break;
-        }
-
-        foreach (var (name, child) in value.GetObject().Items)
-        {
-            foreach (var key in LeafKeys(child, prefix.Length == 0 ? name : prefix + "." + name))
-                yield return key;
-        }
-    }
-
-    private static T Read<T>(Config config, string key, Func<string, T> read)
-    {
-        if (!config.HasPath(key))
-            throw new ActorPushConfigException("actorpush." + key, "is missing");
-        try
-        {
-            return read(key);
-        }
-        catch (Exception e) when (e is not ActorPushConfigException)
-        {
-            throw new ActorPushConfigException("actorpush." + key, $"has an invalid value '{config.GetString(key)}' ({e.Message})");
-        }
-    }
-
-    private static long Size(Config config, string key, long min, long max)
-    {
-        var value = Read(config, key, k => config.GetByteSize(k) ?? throw new FormatException("not a size"));
-        if (value < min || value > max)
-            throw new ActorPushConfigException("actorpush." + key, $"must be between {min} and {max} bytes, was {value}");
-        return value;
-    }
-
-    private static long Number(Config config, string key, long min, long max)
-    {
-        var value = Read(config, key, k => long.Parse(config.GetString(k), System.Globalization.CultureInfo.InvariantCulture));
-        if (value < min || value > max)
-            throw new ActorPushConfigException("actorpush." + key, $"must be between {min} and {max}, was {value}");
-        return value;
-    }
-
-    private static TimeSpan Duration(Config config, string key, TimeSpan min)
-    {
-        var value = Read(config, key, k => config.GetTimeSpan(k, allowInfinite: false));
-        if (value < min)
-            throw new ActorPushConfigException("actorpush." + key, $"must be at least {min}, was {value}");
-        return value;
-    }
-
-    // HOCON's own booleans: on/off, true/false, yes/no; anything else throws, and Read names the key.
-    private static bool Flag(Config config, string key) => Read(config, key, k => config.GetBoolean(k));
-
     private static double Rate(Config config, string key)
     {
-        var value = Read(config, key, k => double.Parse(config.GetString(k), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture));
+        var value = Read(config, key, k => double.Parse(config.GetString(k), NumberStyles.Float, CultureInfo.InvariantCulture));
         if (!double.IsFinite(value) || value < 0 || value > 1_000_000)
-            throw new ActorPushConfigException("actorpush." + key, $"must be between 0 (off) and 1000000 messages per second, was {value}");
+            throw new ActorPushConfigException(Name(key), $"must be between 0 (off) and 1000000 messages per second, was {value}");
         return value;
     }
 
@@ -211,7 +110,7 @@ public sealed record ActorPushSettings
         if (value.Length == 0)
             return null;
         if (System.Text.Encoding.UTF8.GetByteCount(value) < minBytes)
-            throw new ActorPushConfigException("actorpush." + key, $"must be at least {minBytes} bytes long (or empty to turn it off)");
+            throw new ActorPushConfigException(Name(key), $"must be at least {minBytes} bytes long (or empty to turn it off)");
         return value;
     }
 
@@ -223,7 +122,7 @@ public sealed record ActorPushSettings
         {
             if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") ||
                 uri.PathAndQuery != "/" || value.EndsWith('/'))
-                throw new ActorPushConfigException("actorpush." + key, $"must list origins like \"https://app.example.com\" (scheme, host, optional port), got '{value}'");
+                throw new ActorPushConfigException(Name(key), $"must list origins like \"https://app.example.com\" (scheme, host, optional port), got '{value}'");
             origins.Add(value);
         }
 
@@ -235,6 +134,6 @@ public sealed record ActorPushSettings
         {
             "broadcast" => PublishMode.Broadcast,
             "off" => PublishMode.Off,
-            var other => throw new ActorPushConfigException("actorpush." + key, $"must be 'broadcast' or 'off', was '{other}'"),
+            var other => throw new ActorPushConfigException(Name(key), $"must be 'broadcast' or 'off', was '{other}'"),
         };
 }

@@ -1,4 +1,4 @@
-namespace ActorPush.Actors.Settings;
+namespace ActorPush.Host.Configuration;
 
 /// <summary>What happens to the frames clients send (<c>actorpush.client.publish</c>).</summary>
 public enum PublishMode
