@@ -23,24 +23,10 @@ public static class BenchSummary
 
     private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static int Run(string[] args)
+    /// <param name="results">A bench/results/&lt;timestamp&gt; directory.</param>
+    /// <param name="docs">A markdown file whose bench markers get the tables; null for none.</param>
+    public static int Run(string results, string? docs)
     {
-        string? results = null, docs = null;
-        for (var i = 1; i + 1 < args.Length; i += 2)
-        {
-            switch (args[i])
-            {
-                case "--results": results = args[i + 1]; break;
-                case "--docs": docs = args[i + 1]; break;
-                default: throw new UsageException($"summarize: unknown option {args[i]}");
-            }
-        }
-
-        if (results is null || !Directory.Exists(results))
-        {
-            throw new UsageException("summarize needs --results DIR (a bench/results/<timestamp> directory)");
-        }
-
         var meta = File.Exists(Path.Combine(results, "meta.json"))
             ? JsonNode.Parse(File.ReadAllText(Path.Combine(results, "meta.json")))!.AsObject()
             : new JsonObject();

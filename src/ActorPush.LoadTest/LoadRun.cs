@@ -22,7 +22,7 @@ public sealed class LoadRun
         {
             Label = options.Label,
             Scenario = options.Scenario.ToString().ToLowerInvariant(),
-            Target = $"ws://{options.Target.Address}:{options.Target.Port}{options.Target.Path}",
+            Target = options.Target.ToString(),
             StartedAt = DateTimeOffset.UtcNow,
             ClientsRequested = options.Clients,
             Sources = options.Sources.Length,

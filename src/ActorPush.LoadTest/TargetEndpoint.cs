@@ -9,6 +9,8 @@ public sealed record TargetEndpoint(IPAddress Address, int Port, string Path)
 
     public IPEndPoint EndPoint => new(Address, Port);
 
+    public override string ToString() => $"ws://{Address}:{Port}{Path}";
+
     /// <summary>Parses ws://, http:// or bare host:port forms; only 127.0.0.0/8 (or localhost) is accepted.</summary>
     public static TargetEndpoint Parse(string url)
     {
