@@ -1,6 +1,7 @@
 using Akka.Hosting;
 using ActorPush.Actors;
 using ActorPush.Actors.Settings;
+using ActorPush.Host.Access;
 using ActorPush.Host.Api;
 using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
@@ -34,6 +35,7 @@ public static class ActorPushServer
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(DefaultUrl);
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(new TrustedProxies(settings.TrustedProxies));
         builder.Services.AddSingleton<HandshakePolicy>();
         builder.Services.AddSingleton<ConnectionTracker>();
         builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
@@ -52,6 +54,9 @@ public static class ActorPushServer
         });
 
         var app = builder.Build();
+        // Operator paths: the API key, or with none only really local requests (Api/ApiAccess.cs). /metrics is
+        // guarded here too, so the metrics endpoint gets the same rule wherever it is mapped.
+        ApiAccess.UseApiAccess(app, "/api", "/metrics");
         app.MapGet("/ping", () => Results.Text("pong", "text/plain"));
         app.MapGet("/im", ImEndpoint.Handle);
         app.MapPushApi();

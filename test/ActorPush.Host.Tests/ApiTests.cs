@@ -66,6 +66,31 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task Path_segments_are_decoded_exactly_once_so_a_percent_2F_user_is_not_the_slash_user()
+    {
+        await using var server = await PushServer.StartAsync();
+        using var percent = await server.ConnectAsync("a%2Fb");
+        using var slash = await server.ConnectAsync("a/b");
+        using var http = server.Http();
+
+        var (status, body) = await http.SendAsync(HttpMethod.Post, "/api/users/a%252Fb/messages", "for a%2Fb");
+        await http.SendAsync(HttpMethod.Post, "/api/users/a%2Fb/messages", "for a/b");
+        var (presence, presenceBody) = await http.SendAsync(HttpMethod.Get, "/api/users/a%252Fb");
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Contains("user:a%2Fb", body);
+        Assert.Equal("for a%2Fb", await percent.ReceiveTextAsync());
+        Assert.Equal("for a/b", await slash.ReceiveTextAsync()); // its first message: the push for a%2Fb never reached it
+        Assert.Equal(HttpStatusCode.OK, presence);
+        Assert.Contains("\"userId\":\"a%2Fb\"", presenceBody);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await http.SendAsync(HttpMethod.Delete, "/api/users/a%252Fb/connections")).Status);
+        Assert.Equal((WebSocketCloseStatus)4003, await percent.ReceiveCloseAsync());
+        await http.SendAsync(HttpMethod.Post, "/api/users/a%2Fb/messages", "still here");
+        Assert.Equal("still here", await slash.ReceiveTextAsync());
+    }
+
+    [Fact]
     public async Task User_ids_with_slashes_and_unicode_are_addressed_percent_encoded()
     {
         await using var server = await PushServer.StartAsync();

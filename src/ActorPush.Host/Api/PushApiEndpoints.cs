@@ -6,6 +6,7 @@ using ActorPush.Actors.Metrics;
 using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Handshake;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
 
@@ -15,25 +16,14 @@ namespace ActorPush.Host.Api;
 /// The server-side HTTP API under <c>/api</c>: broadcast, per-user and per-topic pushes, presence, kicks,
 /// server-side subscriptions and stats. Handlers reach the actors through Akka.Hosting's <see cref="IRequiredActor{TActor}"/>;
 /// pushes and commands are told (202 once handed over), only presence and stats ask, with
-/// <c>actorpush.api.ask-timeout</c> and the request's cancellation. Every call first passes <see cref="ApiAccess"/>.
+/// <c>actorpush.api.ask-timeout</c> and the request's cancellation. Every call first passes <see cref="ApiAccess"/> (a middleware installed by <see cref="ActorPushServer"/>).
 /// docs/api.md documents every route.
 /// </summary>
 internal static class PushApiEndpoints
 {
     public static IEndpointRouteBuilder MapPushApi(this IEndpointRouteBuilder endpoints)
     {
-        var access = new ApiAccess(endpoints.ServiceProvider.GetRequiredService<ActorPushSettings>());
         var api = endpoints.MapGroup("/api");
-        api.AddEndpointFilter(async (invocation, next) =>
-        {
-            var http = invocation.HttpContext;
-            if (access.Check(http.Request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null,
-                    http.Connection.RemoteIpAddress) is not { } refusal)
-                return await next(invocation);
-            if (refusal.Status == StatusCodes.Status401Unauthorized)
-                http.Response.Headers.WWWAuthenticate = "Bearer";
-            return ApiResults.Error(refusal.Status, refusal.Error);
-        });
 
         api.MapPost("/broadcast", Broadcast);
         api.MapPost("/users/{userId}/messages", PushToUser);
@@ -60,9 +50,9 @@ internal static class PushApiEndpoints
     }
 
     private static async Task<IResult> PushToUser(
-        string userId, HttpRequest request, ActorPushSettings settings, [FromServices] IRequiredActor<RegistryActor> registry)
+        HttpRequest request, ActorPushSettings settings, [FromServices] IRequiredActor<RegistryActor> registry)
     {
-        if (UserProblem(ref userId) is { } problem)
+        if (UserProblem(request.HttpContext, 3, out var userId) is { } problem)
             return problem;
         var (frame, error) = await PushBody.ReadAsync(request, settings.MaxMessageSize, request.HttpContext.RequestAborted);
         if (frame is null)
@@ -72,9 +62,9 @@ internal static class PushApiEndpoints
     }
 
     private static async Task<IResult> PushToTopic(
-        string topic, HttpRequest request, ActorPushSettings settings, [FromServices] IRequiredActor<TopicsActor> topics)
+        HttpRequest request, ActorPushSettings settings, [FromServices] IRequiredActor<TopicsActor> topics)
     {
-        if (TopicProblem(ref topic) is { } problem)
+        if (TopicProblem(request.HttpContext, 3, out var topic) is { } problem)
             return problem;
         var (frame, error) = await PushBody.ReadAsync(request, settings.MaxMessageSize, request.HttpContext.RequestAborted);
         if (frame is null)
@@ -84,9 +74,9 @@ internal static class PushApiEndpoints
     }
 
     private static async Task<IResult> Presence(
-        string userId, HttpContext http, ActorPushSettings settings, [FromServices] IRequiredActor<RegistryActor> registry)
+        HttpContext http, ActorPushSettings settings, [FromServices] IRequiredActor<RegistryActor> registry)
     {
-        if (UserProblem(ref userId) is { } problem)
+        if (UserProblem(http, 3, out var userId) is { } problem)
             return problem;
         var presence = await AskAsync<UserPresence>(registry.GetAsync(http.RequestAborted), new GetUserPresence(userId), settings, http.RequestAborted);
         return presence is null
@@ -94,36 +84,36 @@ internal static class PushApiEndpoints
             : Results.Json(new PresenceResponse(presence.UserId, presence.Online, presence.Connections));
     }
 
-    private static async Task<IResult> Kick(string userId, HttpContext http, [FromServices] IRequiredActor<RegistryActor> registry)
+    private static async Task<IResult> Kick(HttpContext http, [FromServices] IRequiredActor<RegistryActor> registry)
     {
-        if (UserProblem(ref userId) is { } problem)
+        if (UserProblem(http, 3, out var userId) is { } problem)
             return problem;
         (await registry.GetAsync(http.RequestAborted)).Tell(
             new DisconnectUser(userId, CloseCodes.Kicked, CloseCodes.Reasons.Kicked), ActorRefs.NoSender);
         return Results.Json(new UserCommandAccepted(true, userId), statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static Task<IResult> Subscribe(string userId, string topic, HttpContext http, [FromServices] IRequiredActor<RegistryActor> registry) =>
-        UserTopicCommand(userId, topic, http, registry, (user, name) => new SubscribeUser(user, name));
+    private static Task<IResult> Subscribe(HttpContext http, [FromServices] IRequiredActor<RegistryActor> registry) =>
+        UserTopicCommand(http, registry, (user, name) => new SubscribeUser(user, name));
 
-    private static Task<IResult> Unsubscribe(string userId, string topic, HttpContext http, [FromServices] IRequiredActor<RegistryActor> registry) =>
-        UserTopicCommand(userId, topic, http, registry, (user, name) => new UnsubscribeUser(user, name));
+    private static Task<IResult> Unsubscribe(HttpContext http, [FromServices] IRequiredActor<RegistryActor> registry) =>
+        UserTopicCommand(http, registry, (user, name) => new UnsubscribeUser(user, name));
 
     private static async Task<IResult> UserTopicCommand(
-        string userId, string topic, HttpContext http, IRequiredActor<RegistryActor> registry, Func<string, string, object> command)
+        HttpContext http, IRequiredActor<RegistryActor> registry, Func<string, string, object> command)
     {
-        if (UserProblem(ref userId) is { } userProblem)
+        if (UserProblem(http, 3, out var userId) is { } userProblem)
             return userProblem;
-        if (TopicProblem(ref topic) is { } topicProblem)
+        if (TopicProblem(http, 5, out var topic) is { } topicProblem)
             return topicProblem;
         (await registry.GetAsync(http.RequestAborted)).Tell(command(userId, topic), ActorRefs.NoSender);
         return Results.Json(new UserCommandAccepted(true, userId, topic), statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> TopicInfo(
-        string topic, HttpContext http, ActorPushSettings settings, [FromServices] IRequiredActor<TopicsActor> topics)
+        HttpContext http, ActorPushSettings settings, [FromServices] IRequiredActor<TopicsActor> topics)
     {
-        if (TopicProblem(ref topic) is { } problem)
+        if (TopicProblem(http, 3, out var topic) is { } problem)
             return problem;
         var answer = await AskAsync<TopicSubscribers>(topics.GetAsync(http.RequestAborted), new GetTopicSubscribers(topic), settings, http.RequestAborted);
         return answer is null ? NoAnswer() : Results.Json(new TopicResponse(answer.Topic, answer.Subscribers));
@@ -173,23 +163,53 @@ internal static class PushApiEndpoints
         ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the server did not answer in time (actorpush.api.ask-timeout), try again");
 
     /// <summary>
-    /// Validates a user id from the route. Kestrel leaves <c>%2F</c> encoded in paths, so a '/' in an id arrives as
-    /// "%2F" and is decoded here.
+    /// Validates the user id at path segment <paramref name="segment"/> (<c>/api/users/{userId}</c> is segment 3).
+    /// The id is taken from the request target as sent and percent-decoded exactly once: Kestrel decodes the path
+    /// but leaves <c>%2F</c> encoded, so its route value cannot tell <c>a%2Fb</c> (user "a/b") from <c>a%252Fb</c>
+    /// (user "a%2Fb").
     /// </summary>
-    private static IResult? UserProblem(ref string userId)
+    private static IResult? UserProblem(HttpContext http, int segment, out string userId)
     {
-        userId = DecodeSlashes(userId);
+        if (ExactSegment(http, segment) is not { } decoded)
+        {
+            userId = "";
+            return NotCanonical();
+        }
+
+        userId = decoded;
         return UserIdRules.Problem(new StringValues(userId)) is { } problem
             ? ApiResults.Error(StatusCodes.Status400BadRequest, problem.Replace("user_id", "userId", StringComparison.Ordinal))
             : null;
     }
 
-    private static IResult? TopicProblem(ref string topic)
+    private static IResult? TopicProblem(HttpContext http, int segment, out string topic)
     {
-        topic = DecodeSlashes(topic);
+        if (ExactSegment(http, segment) is not { } decoded)
+        {
+            topic = "";
+            return NotCanonical();
+        }
+
+        topic = decoded;
         return TopicRules.Problem(topic) is { } problem ? ApiResults.Error(StatusCodes.Status400BadRequest, problem) : null;
     }
 
-    private static string DecodeSlashes(string value) =>
-        value.Contains('%') ? value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) : value;
+    /// <summary>Path segment <paramref name="index"/> of the raw request target, decoded once; null when the raw path
+    /// does not line up with the routed one (dot segments or empty segments that Kestrel normalised away).</summary>
+    private static string? ExactSegment(HttpContext http, int index)
+    {
+        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
+        if (!raw.StartsWith('/') && raw.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0)
+            raw = raw.IndexOf('/', scheme + 3) is var start and >= 0 ? raw[start..] : "/";
+        if (raw.IndexOf('?') is var query and >= 0)
+            raw = raw[..query];
+        var segments = raw.Split('/');
+        var routed = http.Request.Path.Value?.Split('/') ?? [];
+        if (segments.Length != routed.Length || index >= segments.Length || segments.Any(s => s is "." or ".."))
+            return null;
+        return Uri.UnescapeDataString(segments[index]);
+    }
+
+    private static IResult NotCanonical() =>
+        ApiResults.Error(StatusCodes.Status400BadRequest, "the path must not contain dot or empty segments; percent-encode '/' inside a segment as %2F");
 }

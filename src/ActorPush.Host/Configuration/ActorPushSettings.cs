@@ -45,6 +45,12 @@ public sealed record ActorPushSettings
     /// <summary>Bearer key every <c>/api</c> call needs; null: the API answers loopback callers only.</summary>
     public required string? ApiKey { get; init; }
 
+    /// <summary>Host names (besides loopback names) a keyless API answers, e.g. a name in /etc/hosts for this machine.</summary>
+    public required IReadOnlyList<string> ApiAllowedHosts { get; init; }
+
+    /// <summary>Addresses or CIDR ranges of proxies whose <c>Forwarded</c>/<c>X-Forwarded-For</c>/<c>X-Real-IP</c> are believed.</summary>
+    public required IReadOnlyList<string> TrustedProxies { get; init; }
+
     /// <summary>How long an API call waits for an actor's answer (presence, stats).</summary>
     public required TimeSpan ApiAskTimeout { get; init; }
 
@@ -85,6 +91,8 @@ public sealed record ActorPushSettings
             MaxConnectionsPerUser = (int)Number(config, "limits.max-connections-per-user", min: 0, max: int.MaxValue),
             AllowedOrigins = Origins(config, "allowed-origins"),
             ApiKey = Secret(config, "api.key", minBytes: 16),
+            ApiAllowedHosts = Hosts(config, "api.allowed-hosts"),
+            TrustedProxies = Networks(config, "trusted-proxies"),
             ApiAskTimeout = Duration(config, "api.ask-timeout", min: TimeSpan.FromMilliseconds(10)),
             JwtSecret = Secret(config, "auth.jwt-secret", minBytes: MinJwtSecretBytes),
             JwtClockSkew = Duration(config, "auth.clock-skew", min: TimeSpan.Zero),
@@ -127,6 +135,30 @@ public sealed record ActorPushSettings
         }
 
         return origins;
+    }
+
+    private static IReadOnlyList<string> Hosts(Config config, string key)
+    {
+        var values = Read(config, key, k => config.GetStringList(k));
+        foreach (var value in values)
+        {
+            if (Uri.CheckHostName(value) is UriHostNameType.Unknown || value.Contains(':'))
+                throw new ActorPushConfigException(Name(key), $"must list host names like \"push.internal\" (no scheme, no port), got '{value}'");
+        }
+
+        return values.ToArray();
+    }
+
+    private static IReadOnlyList<string> Networks(Config config, string key)
+    {
+        var values = Read(config, key, k => config.GetStringList(k));
+        foreach (var value in values)
+        {
+            if (!System.Net.IPAddress.TryParse(value, out _) && !System.Net.IPNetwork.TryParse(value, out _))
+                throw new ActorPushConfigException(Name(key), $"must list addresses or CIDR ranges like \"127.0.0.1\" or \"10.0.0.0/8\", got '{value}'");
+        }
+
+        return values.ToArray();
     }
 
     private static PublishMode Mode(Config config, string key) =>
