@@ -1,11 +1,14 @@
+using Akka.Actor;
 using Akka.Hosting;
+using ActorPush.Actors.Push;
 using ActorPush.Actors.Settings;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorPush.Actors;
 
 /// <summary>
-/// Wires the push actors into an actor system. Production (the Host) and the tests call this one
-/// extension, so both run the same actors the same way.
+/// Wires the push actors into an actor system, and the push seam (<see cref="IPushBroker"/>) into the services.
+/// Production (the Host) and the tests call these extensions, so both run the same actors the same way.
 /// </summary>
 public static class PushActors
 {
@@ -24,4 +27,26 @@ public static class PushActors
             registry.Register<TopicsActor>(topics);
             registry.Register<RegistryActor>(system.ActorOf(RegistryActor.Props(broadcast, topics), "registry"));
         });
+
+    /// <summary>
+    /// Registers this node's fan-out entry (<see cref="LocalFanOut"/>) and the push seam the Host calls for everything
+    /// (<see cref="IPushBroker"/>). Both are made on first use, which comes after the actor system has started and
+    /// <see cref="AddPushActors"/> has registered the actors (the web server starts after the hosted services).
+    /// </summary>
+    /// <param name="askTimeout">How long presence, topic info and stats wait for a node's actors (<c>actorpush.api.ask-timeout</c>).</param>
+    public static IServiceCollection AddPushBroker(this IServiceCollection services, TimeSpan askTimeout)
+    {
+        services.AddSingleton(provider =>
+        {
+            var registry = provider.GetRequiredService<ActorRegistry>();
+            return new LocalFanOut(
+                provider.GetRequiredService<ActorSystem>(),
+                registry.Get<BroadcastActor>(),
+                registry.Get<RegistryActor>(),
+                registry.Get<TopicsActor>(),
+                askTimeout);
+        });
+        services.AddSingleton<IPushBroker>(provider => new LocalPushBroker(provider.GetRequiredService<LocalFanOut>()));
+        return services;
+    }
 }

@@ -38,6 +38,7 @@ public static class ActorPushServer
         builder.Services.AddSingleton(new TrustedProxies(settings.TrustedProxies));
         builder.Services.AddSingleton<HandshakePolicy>();
         builder.Services.AddSingleton<ConnectionTracker>();
+        builder.Services.AddPushBroker(settings.ApiAskTimeout);
         builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
         if (settings.MemoryTrim)
             builder.Services.AddHostedService<MemoryTrimService>();

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ActorPush.Host.Api;
 
 /// <summary>The API's answers: JSON bodies, errors as <c>{"error": "..."}</c>.</summary>
@@ -15,25 +17,21 @@ internal sealed record PushAccepted(bool Accepted, string Target, int Bytes);
 internal sealed record UserCommandAccepted(
     bool Accepted,
     string UserId,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     string? Topic = null);
 
-/// <summary><c>GET /api/users/{userId}</c>.</summary>
-internal sealed record PresenceResponse(string UserId, bool Online, int Connections);
-
-/// <summary><c>GET /api/topics/{topic}</c>.</summary>
-internal sealed record TopicResponse(string Topic, int Subscribers);
-
-/// <summary><c>GET /api/stats</c>: this node's counters since start.</summary>
-internal sealed record StatsResponse(
+/// <summary>
+/// <c>GET /api/users/{userId}</c>: connections over every node that answered; <c>unanswered</c> (only when a node did
+/// not answer in time) names the others.
+/// </summary>
+internal sealed record PresenceResponse(
+    string UserId,
+    bool Online,
     int Connections,
-    int Users,
-    int Topics,
-    int Subscriptions,
-    long MessagesIn,
-    long MessagesOut,
-    long PublishesDropped,
-    long ClientFramesDiscarded,
-    long SlowConsumerDisconnects,
-    long RateLimitDisconnects,
-    long SubscriptionsRefused);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Unanswered = null);
+
+/// <summary><c>GET /api/topics/{topic}</c>: subscribers over every node that answered; <c>unanswered</c> as in presence.</summary>
+internal sealed record TopicResponse(
+    string Topic,
+    int Subscribers,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Unanswered = null);

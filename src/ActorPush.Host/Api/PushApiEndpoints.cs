@@ -1,8 +1,5 @@
-using Akka.Actor;
-using Akka.Hosting;
-using ActorPush.Actors;
-using ActorPush.Actors.Messages;
-using ActorPush.Actors.Metrics;
+using System.Text.Json;
+using ActorPush.Actors.Push;
 using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Handshake;
@@ -14,9 +11,10 @@ namespace ActorPush.Host.Api;
 
 /// <summary>
 /// The server-side HTTP API under <c>/api</c>: broadcast, per-user and per-topic pushes, presence, kicks,
-/// server-side subscriptions and stats. Handlers reach the actors through Akka.Hosting's <see cref="IRequiredActor{TActor}"/>;
-/// pushes and commands are told (202 once handed over), only presence and stats ask, with
-/// <c>actorpush.api.ask-timeout</c> and the request's cancellation. Every call first passes <see cref="ApiAccess"/> (a middleware installed by <see cref="ActorPushServer"/>).
+/// server-side subscriptions and stats. Handlers call only the push seam (<see cref="IPushBroker"/>), never an actor, so
+/// they work the same on one node or many: pushes and commands are handed over (202, or 503 when the node refuses a
+/// publish as overloaded), presence, topic info and stats ask every node with <c>actorpush.api.ask-timeout</c> and the
+/// request's cancellation and name the nodes that did not answer. Every call first passes <see cref="ApiAccess"/> (a middleware installed by <see cref="ActorPushServer"/>).
 /// docs/api.md documents every route.
 /// </summary>
 internal static class PushApiEndpoints
@@ -39,125 +37,89 @@ internal static class PushApiEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> Broadcast(
-        HttpRequest request, ActorPushSettings settings, [FromServices] IRequiredActor<BroadcastActor> broadcast)
+    private static Task<IResult> Broadcast(HttpRequest request, ActorPushSettings settings, [FromServices] IPushBroker push) =>
+        PublishAsync(PushTarget.Everyone, request, settings, push);
+
+    private static Task<IResult> PushToUser(HttpRequest request, ActorPushSettings settings, [FromServices] IPushBroker push) =>
+        UserProblem(request.HttpContext, 3, out var userId) is { } problem
+            ? Task.FromResult(problem)
+            : PublishAsync(PushTarget.User(userId), request, settings, push);
+
+    private static Task<IResult> PushToTopic(HttpRequest request, ActorPushSettings settings, [FromServices] IPushBroker push) =>
+        TopicProblem(request.HttpContext, 3, out var topic) is { } problem
+            ? Task.FromResult(problem)
+            : PublishAsync(PushTarget.Topic(topic), request, settings, push);
+
+    private static async Task<IResult> PublishAsync(PushTarget target, HttpRequest request, ActorPushSettings settings, IPushBroker push)
     {
-        var (frame, error) = await PushBody.ReadAsync(request, settings.MaxMessageSize, request.HttpContext.RequestAborted);
-        if (frame is null)
+        var (message, error) = await PushBody.ReadAsync(request, settings.MaxMessageSize, request.HttpContext.RequestAborted);
+        if (message is null)
             return error!;
-        (await broadcast.GetAsync(request.HttpContext.RequestAborted)).Tell(new Publish(frame), ActorRefs.NoSender);
-        return Results.Json(new PushAccepted(true, "broadcast", frame.Payload.Length), statusCode: StatusCodes.Status202Accepted);
+        return push.Publish(target, message.Payload, message.Kind) == PublishOutcome.Accepted
+            ? Results.Json(new PushAccepted(true, target.ToString(), message.Payload.Length), statusCode: StatusCodes.Status202Accepted)
+            : ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the server is overloaded and refused the message, try again later");
     }
 
-    private static async Task<IResult> PushToUser(
-        HttpRequest request, ActorPushSettings settings, [FromServices] IRequiredActor<RegistryActor> registry)
-    {
-        if (UserProblem(request.HttpContext, 3, out var userId) is { } problem)
-            return problem;
-        var (frame, error) = await PushBody.ReadAsync(request, settings.MaxMessageSize, request.HttpContext.RequestAborted);
-        if (frame is null)
-            return error!;
-        (await registry.GetAsync(request.HttpContext.RequestAborted)).Tell(new Actors.Messages.PushToUser(userId, frame), ActorRefs.NoSender);
-        return Results.Json(new PushAccepted(true, "user:" + userId, frame.Payload.Length), statusCode: StatusCodes.Status202Accepted);
-    }
-
-    private static async Task<IResult> PushToTopic(
-        HttpRequest request, ActorPushSettings settings, [FromServices] IRequiredActor<TopicsActor> topics)
-    {
-        if (TopicProblem(request.HttpContext, 3, out var topic) is { } problem)
-            return problem;
-        var (frame, error) = await PushBody.ReadAsync(request, settings.MaxMessageSize, request.HttpContext.RequestAborted);
-        if (frame is null)
-            return error!;
-        (await topics.GetAsync(request.HttpContext.RequestAborted)).Tell(new PublishToTopic(topic, frame), ActorRefs.NoSender);
-        return Results.Json(new PushAccepted(true, "topic:" + topic, frame.Payload.Length), statusCode: StatusCodes.Status202Accepted);
-    }
-
-    private static async Task<IResult> Presence(
-        HttpContext http, ActorPushSettings settings, [FromServices] IRequiredActor<RegistryActor> registry)
+    private static async Task<IResult> Presence(HttpContext http, [FromServices] IPushBroker push)
     {
         if (UserProblem(http, 3, out var userId) is { } problem)
             return problem;
-        var presence = await AskAsync<UserPresence>(registry.GetAsync(http.RequestAborted), new GetUserPresence(userId), settings, http.RequestAborted);
-        return presence is null
-            ? NoAnswer()
-            : Results.Json(new PresenceResponse(presence.UserId, presence.Online, presence.Connections));
+        var presence = await push.PresenceAsync(userId, http.RequestAborted);
+        return presence.AnyAnswered
+            ? Results.Json(new PresenceResponse(presence.UserId, presence.Connections > 0, presence.Connections, Missing(presence)))
+            : NoAnswer();
     }
 
-    private static async Task<IResult> Kick(HttpContext http, [FromServices] IRequiredActor<RegistryActor> registry)
+    private static IResult Kick(HttpContext http, [FromServices] IPushBroker push)
     {
         if (UserProblem(http, 3, out var userId) is { } problem)
             return problem;
-        (await registry.GetAsync(http.RequestAborted)).Tell(
-            new DisconnectUser(userId, CloseCodes.Kicked, CloseCodes.Reasons.Kicked), ActorRefs.NoSender);
+        push.Kick(userId, CloseCodes.Kicked, CloseCodes.Reasons.Kicked);
         return Results.Json(new UserCommandAccepted(true, userId), statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static Task<IResult> Subscribe(HttpContext http, [FromServices] IRequiredActor<RegistryActor> registry) =>
-        UserTopicCommand(http, registry, (user, name) => new SubscribeUser(user, name));
+    private static IResult Subscribe(HttpContext http, [FromServices] IPushBroker push) => UserTopicCommand(http, push.Subscribe);
 
-    private static Task<IResult> Unsubscribe(HttpContext http, [FromServices] IRequiredActor<RegistryActor> registry) =>
-        UserTopicCommand(http, registry, (user, name) => new UnsubscribeUser(user, name));
+    private static IResult Unsubscribe(HttpContext http, [FromServices] IPushBroker push) => UserTopicCommand(http, push.Unsubscribe);
 
-    private static async Task<IResult> UserTopicCommand(
-        HttpContext http, IRequiredActor<RegistryActor> registry, Func<string, string, object> command)
+    private static IResult UserTopicCommand(HttpContext http, Action<string, string> command)
     {
         if (UserProblem(http, 3, out var userId) is { } userProblem)
             return userProblem;
         if (TopicProblem(http, 5, out var topic) is { } topicProblem)
             return topicProblem;
-        (await registry.GetAsync(http.RequestAborted)).Tell(command(userId, topic), ActorRefs.NoSender);
+        command(userId, topic);
         return Results.Json(new UserCommandAccepted(true, userId, topic), statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> TopicInfo(
-        HttpContext http, ActorPushSettings settings, [FromServices] IRequiredActor<TopicsActor> topics)
+    private static async Task<IResult> TopicInfo(HttpContext http, [FromServices] IPushBroker push)
     {
         if (TopicProblem(http, 3, out var topic) is { } problem)
             return problem;
-        var answer = await AskAsync<TopicSubscribers>(topics.GetAsync(http.RequestAborted), new GetTopicSubscribers(topic), settings, http.RequestAborted);
-        return answer is null ? NoAnswer() : Results.Json(new TopicResponse(answer.Topic, answer.Subscribers));
+        var answer = await push.TopicAsync(topic, http.RequestAborted);
+        return answer.AnyAnswered ? Results.Json(new TopicResponse(answer.Topic, answer.Subscribers, Missing(answer))) : NoAnswer();
     }
 
-    private static async Task<IResult> Stats(
-        HttpContext http,
-        ActorPushSettings settings,
-        ActorSystem system,
-        [FromServices] IRequiredActor<RegistryActor> registry,
-        [FromServices] IRequiredActor<TopicsActor> topics)
+    /// <summary>
+    /// <c>GET /api/stats</c>: counters since start summed over every node that answered, the number of nodes (members
+    /// up; 1 when single), each node's own row, and the nodes that did not answer in time.
+    /// </summary>
+    private static async Task<IResult> Stats(HttpContext http, [FromServices] IPushBroker push)
     {
-        var registryStats = AskAsync<RegistryStats>(registry.GetAsync(http.RequestAborted), GetRegistryStats.Instance, settings, http.RequestAborted);
-        var topicStats = AskAsync<TopicStats>(topics.GetAsync(http.RequestAborted), GetTopicStats.Instance, settings, http.RequestAborted);
-        if (await registryStats is not { } users || await topicStats is not { } topicCounts)
+        var answer = await push.StatsAsync(http.RequestAborted);
+        if (!answer.AnyAnswered)
             return NoAnswer();
-        var metrics = PushMetrics.Get(system);
-        return Results.Json(new StatsResponse(
-            users.Connections,
-            users.Users,
-            topicCounts.Topics,
-            topicCounts.Subscriptions,
-            metrics.MessagesIn,
-            metrics.MessagesOut,
-            metrics.PublishesDropped,
-            metrics.ClientFramesDiscarded,
-            metrics.SlowConsumerDisconnects,
-            metrics.RateLimitDisconnects,
-            metrics.SubscriptionsRefused));
+
+        // The totals' fields at the top (as a single node always answered), then the cluster's view.
+        var json = JsonSerializer.SerializeToNode(answer.Total, JsonSerializerOptions.Web)!.AsObject();
+        json.Remove("node");
+        json["nodes"] = answer.Nodes;
+        json["perNode"] = JsonSerializer.SerializeToNode(answer.PerNode, JsonSerializerOptions.Web);
+        json["unanswered"] = JsonSerializer.SerializeToNode(answer.Unanswered, JsonSerializerOptions.Web);
+        return Results.Json(json);
     }
 
-    /// <summary>Asks with the API's timeout and the request's cancellation; null when the actor did not answer in time.</summary>
-    private static async Task<T?> AskAsync<T>(Task<IActorRef> actor, object message, ActorPushSettings settings, CancellationToken cancellationToken)
-        where T : class
-    {
-        try
-        {
-            return await (await actor).Ask<T>(message, settings.ApiAskTimeout, cancellationToken);
-        }
-        catch (AskTimeoutException)
-        {
-            return null;
-        }
-    }
+    private static IReadOnlyList<string>? Missing(ClusterAnswer answer) => answer.Unanswered.Count > 0 ? answer.Unanswered : null;
 
     private static IResult NoAnswer() =>
         ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the server did not answer in time (actorpush.api.ask-timeout), try again");

@@ -6,16 +6,16 @@ using Microsoft.Net.Http.Headers;
 namespace ActorPush.Host.Api;
 
 /// <summary>
-/// Turns a push request's body into the one <see cref="OutboundFrame"/> every recipient shares: <c>text/*</c> and
-/// <c>application/json</c> (UTF-8) become a text frame, <c>application/octet-stream</c> a binary frame; the bytes
-/// are delivered unchanged.
+/// Reads a push request's body into the message to push and its kind: <c>text/*</c> and <c>application/json</c>
+/// (UTF-8) become a text frame, <c>application/octet-stream</c> a binary frame; the bytes are delivered unchanged.
+/// (Each node encodes the frame once for its own recipients, behind the push seam.)
 /// </summary>
 internal static class PushBody
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>The frame, or null and the error to answer with (400 empty or not UTF-8, 413 too big, 415 content type).</summary>
-    public static async Task<(OutboundFrame? Frame, IResult? Error)> ReadAsync(HttpRequest request, int maxMessageSize, CancellationToken cancellationToken)
+    /// <summary>The message, or null and the error to answer with (400 empty or not UTF-8, 413 too big, 415 content type).</summary>
+    public static async Task<(PushContent? Message, IResult? Error)> ReadAsync(HttpRequest request, int maxMessageSize, CancellationToken cancellationToken)
     {
         if (Kind(request.ContentType) is not { } kind)
             return (null, ApiResults.Error(StatusCodes.Status415UnsupportedMediaType,
@@ -43,7 +43,7 @@ internal static class PushBody
             return (null, TooBig(maxMessageSize));
         if (kind == FrameKind.Text && !IsUtf8(payload))
             return (null, ApiResults.Error(StatusCodes.Status400BadRequest, "a text body must be valid UTF-8"));
-        return (new OutboundFrame(payload, kind), null);
+        return (new PushContent(payload, kind), null);
     }
 
     private static FrameKind? Kind(string? contentType)
@@ -85,3 +85,6 @@ internal static class PushBody
     private static IResult TooBig(int maxMessageSize) =>
         ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than actorpush.max-message-size ({maxMessageSize} bytes)");
 }
+
+/// <summary>A push request's message: its bytes and the kind of frame they go out in.</summary>
+internal sealed record PushContent(byte[] Payload, FrameKind Kind);

@@ -1,7 +1,5 @@
-using Akka.Actor;
-using ActorPush.Actors;
-using ActorPush.Actors.Messages;
 using ActorPush.Actors.Metrics;
+using ActorPush.Actors.Push;
 using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Handshake;
@@ -9,24 +7,24 @@ using ActorPush.Host.Handshake;
 namespace ActorPush.Host.Sessions;
 
 /// <summary>
-/// What one accepted connection means to the actor system: its ClientActor, its topic subscriptions,
-/// and what happens to the frames the client sends. The transport owns the socket and calls in here;
-/// it knows nothing of actors.
+/// What one accepted connection means to the push machinery: its push client (ClientActor and topic
+/// subscriptions, started through the <see cref="IPushBroker"/> seam), and what happens to the messages the
+/// client sends. The transport owns the socket and calls in here; it knows nothing of actors or nodes.
 /// </summary>
 internal sealed class ClientSession
 {
-    private readonly IActorRef _client;
-    private readonly IActorRef _broadcast;
+    private readonly PushClient _client;
+    private readonly IPushBroker _push;
     private readonly PushMetrics _metrics;
     private readonly PublishMode _publish;
     private readonly RateLimiter? _rateLimiter;
     private readonly ConnectionLease? _lease;
     private bool _rateLimited;
 
-    private ClientSession(IActorRef client, ClientSessionContext context, ConnectionLease? lease)
+    private ClientSession(PushClient client, ClientSessionContext context, ConnectionLease? lease)
     {
         _client = client;
-        _broadcast = context.Broadcast;
+        _push = context.Push;
         _metrics = PushMetrics.Get(context.System);
         _publish = context.Settings.Publish;
         _lease = lease;
@@ -35,16 +33,14 @@ internal sealed class ClientSession
     }
 
     /// <summary>
-    /// Starts the connection's ClientActor and subscribes it to the handshake's topics. The session owns
+    /// Starts the connection's push client and subscribes it to the handshake's topics. The session owns
     /// <paramref name="accepted"/>'s connection lease from here on and releases it in <see cref="End"/>.
     /// </summary>
     public static ClientSession Start(Accepted accepted, IClientConnection connection, ClientSessionContext context)
     {
         try
         {
-            var client = ClientActor.Start(context.System, accepted.UserId, connection, context.Registry);
-            foreach (var topic in accepted.Topics)
-                context.Topics.Tell(new Subscribe(topic, client), ActorRefs.NoSender);
+            var client = context.Push.Connect(accepted.UserId, accepted.Topics, connection);
             return new ClientSession(client, context, accepted.Lease);
         }
         catch
@@ -54,8 +50,12 @@ internal sealed class ClientSession
         }
     }
 
-    /// <summary>A whole message arrived from the client. Returns 0 to go on, or a close code to close the connection with.</summary>
-    public ushort OnMessage(OutboundFrame frame)
+    /// <summary>
+    /// A whole message arrived from the client (<paramref name="payload"/> is copied before this returns). Returns 0
+    /// to go on, or a close code to close the connection with. A publish the node refuses as overloaded is dropped
+    /// (the broadcast mailbox counts it); the client is not closed for the server's load.
+    /// </summary>
+    public ushort OnMessage(ReadOnlySpan<byte> payload, FrameKind kind)
     {
         if (_rateLimited)
             return CloseCodes.RateLimited; // frames the transport had already read: still refused, counted once
@@ -67,16 +67,16 @@ internal sealed class ClientSession
         }
 
         if (_publish == PublishMode.Broadcast)
-            _broadcast.Tell(new Publish(frame), ActorRefs.NoSender);
+            _push.Publish(PushTarget.Everyone, payload, kind);
         else
             _metrics.ClientFrameDiscarded();
         return 0;
     }
 
-    /// <summary>The connection ended: stop the ClientActor (registry and topics forget it by death-watch) and free its slot.</summary>
+    /// <summary>The connection ended: its push client leaves (registry and topics forget it by death-watch) and its slot is freed.</summary>
     public void End()
     {
-        _client.Tell(PoisonPill.Instance);
+        _client.Leave();
         _lease?.Dispose();
     }
 }

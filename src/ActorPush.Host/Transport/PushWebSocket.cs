@@ -573,7 +573,7 @@ internal sealed class PushWebSocket : IClientConnection
             return false;
         }
 
-        var closeCode = _session!.OnMessage(new OutboundFrame(message, kind)); // the one copy every recipient shares
+        var closeCode = _session!.OnMessage(message, kind); // the node's fan-out entry makes the one copy its recipients share
         ReturnMessageBuffer();
         if (closeCode != 0)
             Fail(closeCode, closeCode == CloseCodes.RateLimited ? CloseCodes.Reasons.RateLimited : "");

@@ -1,0 +1,134 @@
+using Akka.Actor;
+using ActorPush.Actors.Messages;
+using ActorPush.Actors.Metrics;
+using ActorPush.Actors.Transport;
+
+namespace ActorPush.Actors.Push;
+
+/// <summary>
+/// This node's fan-out entry: the one place a payload becomes an <see cref="OutboundFrame"/> (encoded once, shared by
+/// every local recipient) and is handed to the local actors (BroadcastActor, RegistryActor, TopicsActor). Every
+/// broker implementation delivers to its own node's clients through here, whether the publish came from this node or
+/// from another one; it also answers the questions a broker puts to this node.
+/// </summary>
+public sealed class LocalFanOut
+{
+    private readonly IActorRef _broadcast;
+    private readonly IActorRef _registry;
+    private readonly IActorRef _topics;
+    private readonly ActorSystem _system;
+    private readonly TimeSpan _askTimeout;
+
+    public LocalFanOut(ActorSystem system, IActorRef broadcast, IActorRef registry, IActorRef topics, TimeSpan askTimeout)
+    {
+        _system = system;
+        _broadcast = broadcast;
+        _registry = registry;
+        _topics = topics;
+        _askTimeout = askTimeout;
+        Node = system is ExtendedActorSystem extended ? extended.Provider.DefaultAddress.ToString() : system.Name;
+    }
+
+    /// <summary>This node's name in answers: its actor system's address.</summary>
+    public string Node { get; }
+
+    /// <summary>
+    /// Whether this node takes a publish for <paramref name="target"/> now. The broadcast mailbox's admission gate
+    /// (its capacity) decides here; until it is wired in, every publish is accepted and the mailbox drops what does
+    /// not fit (counted in <see cref="PushMetrics.PublishesDropped"/>).
+    /// </summary>
+    public PublishOutcome Admit(PushTarget target) => PublishOutcome.Accepted;
+
+    /// <summary>Encodes the frame this node's recipients share and hands it to the actor that owns <paramref name="target"/>.</summary>
+    public void Deliver(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind) =>
+        Deliver(target, new OutboundFrame(payload, kind));
+
+    /// <summary>Hands an already encoded frame to the actor that owns <paramref name="target"/> on this node.</summary>
+    public void Deliver(PushTarget target, OutboundFrame frame)
+    {
+        switch (target.Kind)
+        {
+            case PushTargetKind.Everyone:
+                _broadcast.Tell(new Publish(frame), ActorRefs.NoSender);
+                break;
+            case PushTargetKind.User:
+                _registry.Tell(new PushToUser(target.Name, frame), ActorRefs.NoSender);
+                break;
+            default:
+                _topics.Tell(new PublishToTopic(target.Name, frame), ActorRefs.NoSender);
+                break;
+        }
+    }
+
+    /// <summary>Starts a connection's ClientActor on this node and subscribes it to its handshake's topics.</summary>
+    public PushClient Connect(string userId, IReadOnlyCollection<string> topics, IClientConnection connection)
+    {
+        var client = ClientActor.Start(_system, userId, connection, _registry);
+        foreach (var topic in topics)
+            _topics.Tell(new Subscribe(topic, client), ActorRefs.NoSender);
+        return new PushClient(client);
+    }
+
+    /// <summary>Applies a user command (server-side subscribe/unsubscribe, kick) to this node's connections of the user.</summary>
+    public void Apply(UserCommand command) => _registry.Tell(command.Kind switch
+    {
+        UserCommandKind.Subscribe => new SubscribeUser(command.UserId, command.Topic),
+        UserCommandKind.Unsubscribe => new UnsubscribeUser(command.UserId, command.Topic),
+        _ => (object)new DisconnectUser(command.UserId, command.Code, command.Reason),
+    }, ActorRefs.NoSender);
+
+    /// <summary>This node's connections of <paramref name="userId"/>; null when its registry did not answer in time.</summary>
+    public async Task<int?> PresenceAsync(string userId, CancellationToken cancellationToken) =>
+        (await AskAsync<UserPresence>(_registry, new GetUserPresence(userId), cancellationToken))?.Connections;
+
+    /// <summary>This node's subscribers of <paramref name="topic"/>; null when its TopicsActor did not answer in time.</summary>
+    public async Task<int?> TopicSubscribersAsync(string topic, CancellationToken cancellationToken) =>
+        (await AskAsync<TopicSubscribers>(_topics, new GetTopicSubscribers(topic), cancellationToken))?.Subscribers;
+
+    /// <summary>This node's counters; null when its registry or TopicsActor did not answer in time.</summary>
+    public async Task<NodeStats?> StatsAsync(CancellationToken cancellationToken)
+    {
+        var registryStats = AskAsync<RegistryStats>(_registry, GetRegistryStats.Instance, cancellationToken);
+        var topicStats = AskAsync<TopicStats>(_topics, GetTopicStats.Instance, cancellationToken);
+        if (await registryStats is not { } users || await topicStats is not { } topics)
+            return null;
+        var metrics = PushMetrics.Get(_system);
+        return new NodeStats(
+            Node,
+            users.Connections,
+            users.Users,
+            topics.Topics,
+            topics.Subscriptions,
+            metrics.MessagesIn,
+            metrics.MessagesOut,
+            metrics.PublishesDropped,
+            metrics.ClientFramesDiscarded,
+            metrics.SlowConsumerDisconnects,
+            metrics.RateLimitDisconnects,
+            metrics.SubscriptionsRefused);
+    }
+
+    /// <summary>Asks with the API's deadline and the caller's cancellation; null when no answer came in time.</summary>
+    private async Task<T?> AskAsync<T>(IActorRef actor, object message, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await actor.Ask<T>(message, _askTimeout, cancellationToken);
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>A command addressed to one user's connections, wherever they are.</summary>
+public sealed record UserCommand(UserCommandKind Kind, string UserId, string Topic = "", ushort Code = 0, string Reason = "");
+
+public enum UserCommandKind : byte
+{
+    Subscribe = 0,
+    Unsubscribe = 1,
+    Kick = 2,
+}
