@@ -20,6 +20,7 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
     private int _joined;
     private int _acceptedAtLastFlush;
     private Exception? _failNextSend;
+    private SendHold? _holdNextSend;
 
     /// <summary>Every frame offered to TrySend, accepted or not (also after close).</summary>
     public int Offers
@@ -62,8 +63,20 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
         }
     }
 
+    /// <summary>
+    /// The next TrySend waits (on the actor's thread, outside the lock) until the hold is released: while it
+    /// waits, whatever a spec tells the actor stays in its mailbox.
+    /// </summary>
+    public SendHold HoldNextSend() => _holdNextSend = new SendHold();
+
     public bool TrySend(ReadOnlySpan<OutboundFrame> frames, bool flush)
     {
+        if (Interlocked.Exchange(ref _holdNextSend, null) is { } hold)
+        {
+            hold.Entered.Set();
+            hold.Released.Wait(TimeSpan.FromSeconds(30));
+        }
+
         lock (_gate)
         {
             foreach (var frame in frames)
@@ -140,4 +153,14 @@ internal sealed class BoundedTestConnection(long limitBytes) : IClientConnection
     {
         lock (_gate) _closes.Add((code, reason));
     }
+}
+
+/// <summary>A TrySend held by <see cref="BoundedTestConnection.HoldNextSend"/>.</summary>
+internal sealed class SendHold
+{
+    /// <summary>Set once the actor is inside the held TrySend.</summary>
+    public ManualResetEventSlim Entered { get; } = new();
+
+    /// <summary>Set by the spec to let the held TrySend go on.</summary>
+    public ManualResetEventSlim Released { get; } = new();
 }

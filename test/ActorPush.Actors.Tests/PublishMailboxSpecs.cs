@@ -83,27 +83,25 @@ public sealed class PublishMailboxSpecs(ITestOutputHelper output) : TestKit(Ship
     public async Task With_a_push_timeout_a_publisher_waits_for_a_free_slot_instead_of_dropping()
     {
         var metrics = PushMetrics.Get(Sys);
-        // The wait ends as soon as a slot frees; a generous timeout keeps a busy machine from flaking.
-        var queue = Queue(capacity: 2, pushTimeout: "2s");
+        // A timeout far beyond the test's run, so only a freed slot can end the wait (never the clock).
+        var queue = Queue(capacity: 2, pushTimeout: "10m");
         queue.Enqueue(Nobody, Publish("1"));
         queue.Enqueue(Nobody, Publish("2"));
 
-        var publisherStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var publisher = Task.Factory.StartNew(
-            () =>
-            {
-                publisherStarted.SetResult();
-                queue.Enqueue(Nobody, Publish("3")); // blocks: the mailbox is full
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-        await publisherStarted.Task.WaitAsync(TimeSpan.FromSeconds(5));
-        await Task.Delay(50);
-        Assert.False(publisher.IsCompleted, "the publisher should wait while the mailbox is full");
+        var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var publisher = new Thread(() =>
+        {
+            queue.Enqueue(Nobody, Publish("3")); // blocks: the mailbox is full
+            published.SetResult();
+        }) { IsBackground = true };
+        publisher.Start();
+        // The publisher is parked in the wait for a slot (not merely slow to start).
+        AwaitAssert(() => Assert.True((publisher.ThreadState & ThreadState.WaitSleepJoin) != 0), TimeSpan.FromSeconds(10));
+        Assert.False(published.Task.IsCompleted, "the publisher should wait while the mailbox is full");
+        Assert.Equal(2, queue.Count);
 
         Assert.True(queue.TryDequeue(out _)); // the actor takes "1": a slot frees
-        await publisher.WaitAsync(TimeSpan.FromSeconds(5));
+        await published.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(0, metrics.PublishesDropped);
         Assert.Equal(["2", "3"], DrainTexts(queue));

@@ -26,6 +26,7 @@ public sealed class TopicActorSpecs : TestKit
         topics.Tell(new Subscribe("news", alice.Ref));
         topics.Tell(new Subscribe("news", alice.Ref)); // idempotent
         topics.Tell(new Subscribe("news", bob.Ref));
+        var news = TopicChild(topics); // the only topic so far
         topics.Tell(new Subscribe("sport", outsider.Ref));
         var frame = Frames.Text("breaking");
 
@@ -35,7 +36,8 @@ public sealed class TopicActorSpecs : TestKit
         Assert.Same(frame, bob.ExpectMsg<OutboundFrame>());
         Assert.Equal(new TopicStats(Topics: 2, Subscriptions: 3), Ask<TopicStats>(topics, GetTopicStats.Instance));
         Assert.Equal(new TopicSubscribers("news", 2), Ask<TopicSubscribers>(topics, new GetTopicSubscribers("news")));
-        alice.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        this.AwaitProcessed(news); // the publish is done: whatever it sent is queued by now
+        alice.ExpectNoMsg(TimeSpan.Zero);
         outsider.ExpectNoMsg(TimeSpan.Zero);
     }
 
@@ -53,7 +55,8 @@ public sealed class TopicActorSpecs : TestKit
         topics.Tell(new Unsubscribe("news", alice.Ref));
         topics.Tell(new PublishToTopic("news", Frames.Text("only bob")));
         bob.ExpectMsg<OutboundFrame>();
-        alice.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        this.AwaitProcessed(topicActor);
+        alice.ExpectNoMsg(TimeSpan.Zero);
         topics.Tell(new Unsubscribe("news", bob.Ref));
 
         ExpectTerminated(topicActor);
@@ -157,8 +160,12 @@ public sealed class TopicActorSpecs : TestKit
         Assert.Equal(outBefore, metrics.MessagesOut);
     }
 
-    private IActorRef TopicChild(IActorRef topics) =>
-        Sys.ActorSelection(topics.Path / "*").ResolveOne(TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
+    /// <summary>The one topic actor under <paramref name="topics"/>, once the subscribes told before are processed.</summary>
+    private IActorRef TopicChild(IActorRef topics)
+    {
+        this.AwaitProcessed(topics);
+        return Sys.ActorSelection(topics.Path / "*").ResolveOne(TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
+    }
 
     private static T Ask<T>(IActorRef actor, object message) => actor.Ask<T>(message, TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
 

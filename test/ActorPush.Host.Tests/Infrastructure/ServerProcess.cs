@@ -82,11 +82,16 @@ public sealed class ServerProcess : IAsyncDisposable
     // Each pick moves on from the last one, so parallel tests never get the same port.
     private static int _nextPort = 20000 + Random.Shared.Next(10000);
 
+    /// <summary>The port of <see cref="ActorPushServer.DefaultUrl"/>, never handed out by <see cref="FreePort"/>.</summary>
+    public static readonly int DefaultPort = new Uri(ActorPushServer.DefaultUrl).Port;
+
     public static int FreePort()
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var port = 20000 + (Interlocked.Increment(ref _nextPort) - 20000) % 12000;
+            if (port == DefaultPort)
+                continue; // the server's default: a server started without --urls (here or elsewhere) takes it
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);

@@ -229,13 +229,14 @@ public sealed class HandshakeConformanceTests
     {
         await using var server = await PushServer.StartAsync();
         await using var client = await RawWebSocketClient.ConnectAsync(server.BaseUri);
-        var stopwatch = Stopwatch.StartNew();
 
         await client.SendAsync("GET /im?user_id=alice HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: web"u8.ToArray());
-        var end = await client.ReadToEndAsync(TimeSpan.FromSeconds(16)); // waits for the event (EOF/reset), not a sleep
+        // Waits for the event (EOF/reset), not a sleep; the deadline is only there so a server that never
+        // drops the client fails the test instead of hanging it.
+        var end = await client.ReadToEndAsync(TimeSpan.FromSeconds(40));
 
         Assert.NotEqual(StreamEnd.None, end);
-        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(16));
+        Assert.Equal(0, (await server.StatsAsync()).Connections);
     }
 
     [Fact]

@@ -26,10 +26,9 @@ public sealed class TransportFuzzTests(ITestOutputHelper output)
     private const string SeedVariable = "ACTORPUSH_FUZZ_SEED";
     private const string CasesVariable = "ACTORPUSH_FUZZ_CASES";
     private const int DefaultSeed = 6455;
-    private const int DefaultCases = 5000;
+    private const int DefaultCases = 3000;
     private const int Workers = 8;
     private const string FuzzHocon = "actorpush.client.close-timeout = 2s";
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(22);
     private static readonly TimeSpan CaseDeadline = TimeSpan.FromSeconds(6);
     private static readonly byte[] Interesting = [0x00, 0x01, 0x09, 0x0A, 0x0D, 0x20, 0x3A, 0x3F, 0x25, 0x2C, 0x7F, 0x80, 0xC0, 0xFF];
 
@@ -49,7 +48,7 @@ public sealed class TransportFuzzTests(ITestOutputHelper output)
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable(SeedVariable), out var s) ? s : DefaultSeed;
         var cases = int.TryParse(Environment.GetEnvironmentVariable(CasesVariable), out var c) ? c : DefaultCases;
-        output.WriteLine($"{kind} fuzz: seed {seed} (override with {SeedVariable}), up to {cases} cases or {Budget.TotalSeconds}s, {Workers} workers");
+        output.WriteLine($"{kind} fuzz: seed {seed} (override with {SeedVariable}), {cases} cases, {Workers} workers, each case bounded by its own deadline");
 
         await using var server = await PushServer.StartAsync(FuzzHocon);
         var errors = CapturedErrors.AttachTo(server.Services);
@@ -65,7 +64,7 @@ public sealed class TransportFuzzTests(ITestOutputHelper output)
         var workers = Enumerable.Range(0, Workers).Select(_ => Task.Run(async () =>
         {
             int index;
-            while ((index = Interlocked.Increment(ref next)) < cases && stopwatch.Elapsed < Budget && failures.Count < 20)
+            while ((index = Interlocked.Increment(ref next)) < cases && failures.Count < 20)
             {
                 var random = new Random(unchecked(seed * 1_000_003 + index));
                 string? failure;
@@ -119,7 +118,6 @@ public sealed class TransportFuzzTests(ITestOutputHelper output)
             $"managed memory to settle near its level before the run ({memoryBefore / 1024} KiB)", TimeSpan.FromSeconds(15));
         output.WriteLine($"managed memory: {memoryBefore / 1024} KiB before, {memoryAfter / 1024} KiB after");
 
-        Assert.True(completed >= Math.Min(cases, 500), $"only {completed} cases ran within the budget");
         Assert.True(failures.IsEmpty, $"{failures.Count} failing cases (seed {seed}):\n" + string.Join("\n", failures.Take(10)));
         Assert.True(errors.Entries.Count == 0, "the server logged errors:\n" + string.Join("\n", errors.Entries.Take(10)));
     }
