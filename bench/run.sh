@@ -154,7 +154,7 @@ if [[ $MODE == full ]]; then
     [fanout-10k]="fanout --clients 10000 --source $SRC4 --senders 1 --messages 200 --window $W --connect-rate 2500"
     [latency]="fanout --clients 2000 --senders 4 --messages 100 --rate 20"
     [idle]="idle --clients $IDLE_CLIENTS --source $SRC4 --connect-rate 3000 --hold 10"
-    [storm]="idle --clients 10000 --source $SRC4 --connect-rate 1000000 --connect-concurrency 1000 --hold 2"
+    [storm]="idle --clients 19000 --source $SRC4 --connect-rate 1000000 --connect-concurrency 1000 --hold 2"
     [churn]="churn --clients 1000 --senders 2 --messages 300 --rate 40 --churn-pool 200 --churn-rate 100"
     [slow-ref]="slow --clients 200 --senders 2 --messages 4000 --size 1024 --window $W --slow-share 0"
     [slow]="slow --clients 200 --senders 2 --messages 4000 --size 1024 --window $W --slow-share 0.1"

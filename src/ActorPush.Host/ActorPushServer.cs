@@ -40,6 +40,7 @@ public static class ActorPushServer
         builder.Services.AddSingleton<ConnectionTracker>();
         builder.Services.AddPushBroker(settings.ApiAskTimeout);
         builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
+        ListenBacklog.Configure(builder.Services, settings.ListenBacklog);
         if (settings.MemoryTrim)
             builder.Services.AddHostedService<MemoryTrimService>();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);

@@ -218,6 +218,20 @@ public static class BenchSummary
             md.AppendLine(CultureInfo.InvariantCulture, $"| server RSS per idle connection | ≤ 6 KiB | {per:F2} KiB ({Spread("idle", Subject, repeats, "F2")}) | {(per <= 6 ? "yes" : "no")} |");
         }
 
+        // A reconnect storm: at least the Go original's connect rate, and no client left waiting for a SYN retry.
+        if (runs.TryGetValue("storm", out var storm) && storm.TryGetValue(Subject, out var s))
+        {
+            if (storm.TryGetValue("go-original", out var go) && go.ConnectsPerSecond > 0)
+            {
+                var ratio = s.ConnectsPerSecond / go.ConnectsPerSecond;
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| storm connects/s vs the Go original | ≥ 1.00× | {ratio:F2}× ({s.ConnectsPerSecond:N0} vs {go.ConnectsPerSecond:N0}) | {(ratio >= 1 ? "yes" : "no")} |");
+            }
+
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| storm connect p99 ({s.ClientsRequested:N0} connections) | < 300 ms | {s.ConnectP99Ms:F1} ms (max {s.ConnectMaxMs:F1}) | {(s.ConnectP99Ms < 300 && s.Connected == s.ClientsRequested ? "yes" : "no")} |");
+        }
+
         md.AppendLine();
     }
 

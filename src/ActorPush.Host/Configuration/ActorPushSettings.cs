@@ -18,6 +18,9 @@ public sealed record ActorPushSettings
 
     public required int MaxMessageSize { get; init; }
     public required TimeSpan ShutdownTimeout { get; init; }
+
+    /// <summary>The listen backlog as configured; 0 means what the kernel allows (see <c>ListenBacklog</c>).</summary>
+    public required int ListenBacklog { get; init; }
     public required long SendQueueLimit { get; init; }
     public required PublishMode Publish { get; init; }
     public required TimeSpan KeepAliveInterval { get; init; }
@@ -80,6 +83,7 @@ public sealed record ActorPushSettings
             Actors = ActorSettings.Create(root),
             MaxMessageSize = (int)Size(config, "max-message-size", min: 1, max: 64L * 1024 * 1024),
             ShutdownTimeout = Duration(config, "shutdown-timeout", min: TimeSpan.FromMilliseconds(100)),
+            ListenBacklog = (int)Number(config, "listen-backlog", min: 0, max: 1 << 20),
             SendQueueLimit = Size(config, "client.send-queue-limit", min: 1, max: long.MaxValue),
             Publish = Mode(config, "client.publish"),
             KeepAliveInterval = Duration(config, "client.keepalive-interval", min: TimeSpan.Zero),
