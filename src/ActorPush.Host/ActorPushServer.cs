@@ -39,8 +39,14 @@ public static class ActorPushServer
         builder.Services.AddSingleton<HandshakePolicy>();
         builder.Services.AddSingleton<ConnectionTracker>();
         builder.Services.AddPushBroker(settings.ApiAskTimeout);
+        builder.Services.AddSingleton<AcceptCap>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AcceptCap>());
+        builder.WebHost.ConfigureKestrel(AcceptCap.Install);
         builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
         ListenBacklog.Configure(builder.Services, settings.ListenBacklog);
+        // Kestrel's own "connection rejected" warning comes once per refused connection; AcceptCap logs a
+        // summary at most once a second instead.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", LogLevel.Error);
         if (settings.MemoryTrim)
             builder.Services.AddHostedService<MemoryTrimService>();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);

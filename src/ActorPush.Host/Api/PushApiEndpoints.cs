@@ -3,6 +3,7 @@ using ActorPush.Actors.Push;
 using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Handshake;
+using ActorPush.Host.Transport;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
@@ -104,7 +105,7 @@ internal static class PushApiEndpoints
     /// <c>GET /api/stats</c>: counters since start summed over every node that answered, the number of nodes (members
     /// up; 1 when single), each node's own row, and the nodes that did not answer in time.
     /// </summary>
-    private static async Task<IResult> Stats(HttpContext http, [FromServices] IPushBroker push)
+    private static async Task<IResult> Stats(HttpContext http, AcceptCap acceptCap, [FromServices] IPushBroker push)
     {
         var answer = await push.StatsAsync(http.RequestAborted);
         if (!answer.AnyAnswered)
@@ -113,6 +114,7 @@ internal static class PushApiEndpoints
         // The totals' fields at the top (as a single node always answered), then the cluster's view.
         var json = JsonSerializer.SerializeToNode(answer.Total, JsonSerializerOptions.Web)!.AsObject();
         json.Remove("node");
+        json["connectionsRefused"] = acceptCap.Refused; // this node's: Kestrel refuses before any actor sees a connection
         json["nodes"] = answer.Nodes;
         json["perNode"] = JsonSerializer.SerializeToNode(answer.PerNode, JsonSerializerOptions.Web);
         json["unanswered"] = JsonSerializer.SerializeToNode(answer.Unanswered, JsonSerializerOptions.Web);

@@ -39,6 +39,12 @@ public sealed record ActorPushSettings
     /// <summary>Connections this node accepts; 0 means no limit.</summary>
     public required int MaxConnections { get; init; }
 
+    /// <summary>TCP connections Kestrel holds at once (accept-level cap); null: derived from RLIMIT_NOFILE; 0: off.</summary>
+    public required int? MaxTcpConnections { get; init; }
+
+    /// <summary>Descriptors kept back from the derived accept cap for files, logs, cluster links and the runtime.</summary>
+    public required int DescriptorReserve { get; init; }
+
     /// <summary>Connections one user may hold on this node; 0 means no limit.</summary>
     public required int MaxConnectionsPerUser { get; init; }
 
@@ -92,6 +98,8 @@ public sealed record ActorPushSettings
             RateLimit = Rate(config, "client.rate-limit"),
             RateLimitBurst = (int)Number(config, "client.rate-limit-burst", min: 1, max: int.MaxValue),
             MaxConnections = (int)Number(config, "limits.max-connections", min: 0, max: int.MaxValue),
+            MaxTcpConnections = AutoOrNumber(config, "limits.max-tcp-connections"),
+            DescriptorReserve = (int)Number(config, "limits.descriptor-reserve", min: 0, max: 1_000_000),
             MaxConnectionsPerUser = (int)Number(config, "limits.max-connections-per-user", min: 0, max: int.MaxValue),
             AllowedOrigins = Origins(config, "allowed-origins"),
             ApiKey = Secret(config, "api.key", minBytes: 16),
@@ -106,6 +114,9 @@ public sealed record ActorPushSettings
             MemoryTrimAfterAllocated = Size(config, "memory.trim-after-allocated", min: 1, max: long.MaxValue),
         };
     }
+
+    private static int? AutoOrNumber(Config config, string key) =>
+        Read(config, key, k => config.GetString(k)) == "auto" ? null : (int)Number(config, key, min: 0, max: int.MaxValue);
 
     private static double Rate(Config config, string key)
     {

@@ -27,6 +27,18 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's resident memory now (VmRSS in /proc/PID/status), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary>Open file descriptors of the process now.</summary>
+    public int OpenDescriptors() => Directory.GetFiles($"/proc/{Id}/fd").Length;
+
     public string Output
     {
         get
@@ -36,15 +48,22 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <param name="descriptorLimit">When set, the server runs under <c>prlimit --nofile=N</c> (soft and hard RLIMIT_NOFILE).</param>
+    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, int? descriptorLimit = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(descriptorLimit is null ? "dotnet" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
+        if (descriptorLimit is { } nofile)
+        {
+            info.ArgumentList.Add($"--nofile={nofile}");
+            info.ArgumentList.Add("dotnet"); // prlimit execs it: the process id stays the server's
+        }
+
         info.ArgumentList.Add(HostDll);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
