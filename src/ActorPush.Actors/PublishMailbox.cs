@@ -1,61 +1,51 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Dispatch.MessageQueues;
-using Akka.Event;
 using ActorPush.Actors.Messages;
-using ActorPush.Actors.Metrics;
 
 namespace ActorPush.Actors;
 
 /// <summary>
-/// The BroadcastActor's bounded mailbox. Only <see cref="Publish"/> messages count against
-/// <c>mailbox-capacity</c>; membership messages (<see cref="AddRecipient"/>, <see cref="RemoveRecipient"/>)
-/// are never dropped, so the recipient set stays correct under any load. (Akka's stock
-/// <c>BoundedMailbox</c> would drop those too.)
-///
-/// When the mailbox is full a publisher waits at most <c>mailbox-push-timeout-time</c> for a free slot
-/// (default 0: it never waits, so a WebSocket receive loop never blocks a thread), then the publish
-/// is dropped, counted in <see cref="PushMetrics.PublishesDropped"/>, and logged at most once a second.
+/// The BroadcastActor's mailbox, bounded through its <see cref="PublishGate"/>: only <see cref="Publish"/> messages
+/// count, in number (<c>mailbox-capacity</c>) and in bytes (<c>mailbox-capacity-bytes</c>); membership messages
+/// (<see cref="AddRecipient"/>, <see cref="RemoveRecipient"/>) always enter, so the recipient set stays correct
+/// under any load. Nothing that enters is ever dropped: the bound is enforced at admission, where the API's
+/// publishes reserve their room and are refused (503) when there is none, and client publishers are slowed by
+/// backpressure reading the gate's depth.
 /// </summary>
 public sealed class PublishMailbox : MailboxType, IProducesMessageQueue<PublishMessageQueue>
 {
     private readonly int _capacity;
-    private readonly TimeSpan _pushTimeout;
+    private readonly long _capacityBytes;
 
     public PublishMailbox(Akka.Actor.Settings settings, Config config) : base(settings, config)
     {
         _capacity = config.GetInt("mailbox-capacity");
-        _pushTimeout = config.GetTimeSpan("mailbox-push-timeout-time", TimeSpan.Zero);
+        _capacityBytes = config.GetByteSize("mailbox-capacity-bytes") ?? long.MaxValue;
         if (_capacity < 1)
             throw new ArgumentException("mailbox-capacity must be at least 1", nameof(config));
     }
 
-    public override IMessageQueue Create(IActorRef owner, ActorSystem system) =>
-        new PublishMessageQueue(_capacity, _pushTimeout, PushMetrics.Get(system), Logging.GetLogger(system, typeof(PublishMailbox)));
+    public override IMessageQueue Create(IActorRef owner, ActorSystem system)
+    {
+        var gate = new PublishGate(_capacity, _capacityBytes);
+        if (owner is not null && !owner.IsNobody())
+            BroadcastAdmission.Get(system).Gate = gate; // the BroadcastActor's: the fan-out entry admits through it
+        return new PublishMessageQueue(gate);
+    }
 }
 
-/// <summary>The queue behind <see cref="PublishMailbox"/>: a lock-free queue plus a semaphore of publish slots.</summary>
-public sealed class PublishMessageQueue : IMessageQueue, IBoundedMessageQueueSemantics
+/// <summary>The queue behind <see cref="PublishMailbox"/>: a lock-free queue whose publishes the gate counts.</summary>
+public sealed class PublishMessageQueue(PublishGate gate) : IMessageQueue, IBoundedMessageQueueSemantics
 {
-    private static readonly long LogEvery = Stopwatch.Frequency; // one second
     private readonly ConcurrentQueue<Envelope> _queue = new();
-    private readonly SemaphoreSlim _slots;
-    private readonly PushMetrics _metrics;
-    private readonly ILoggingAdapter _log;
-    private long _lastLogged = -LogEvery;
 
-    internal PublishMessageQueue(int capacity, TimeSpan pushTimeout, PushMetrics metrics, ILoggingAdapter log)
-    {
-        _slots = new SemaphoreSlim(capacity, capacity);
-        PushTimeOut = pushTimeout;
-        _metrics = metrics;
-        _log = log;
-    }
+    public PublishGate Gate => gate;
 
-    public TimeSpan PushTimeOut { get; set; }
+    /// <summary>No publisher ever waits here: admission answers at once.</summary>
+    public TimeSpan PushTimeOut { get; set; } = TimeSpan.Zero;
 
     public bool HasMessages => !_queue.IsEmpty;
 
@@ -63,12 +53,8 @@ public sealed class PublishMessageQueue : IMessageQueue, IBoundedMessageQueueSem
 
     public void Enqueue(IActorRef receiver, Envelope envelope)
     {
-        if (envelope.Message is Publish && !_slots.Wait(PushTimeOut))
-        {
-            Dropped();
-            return;
-        }
-
+        if (envelope.Message is Publish { Reserved: false } publish)
+            gate.Enter(publish.Frame.Payload.Length);
         _queue.Enqueue(envelope);
     }
 
@@ -76,8 +62,8 @@ public sealed class PublishMessageQueue : IMessageQueue, IBoundedMessageQueueSem
     {
         if (!_queue.TryDequeue(out envelope))
             return false;
-        if (envelope.Message is Publish)
-            _slots.Release();
+        if (envelope.Message is Publish publish)
+            gate.Leave(publish.Frame.Payload.Length);
         return true;
     }
 
@@ -85,14 +71,5 @@ public sealed class PublishMessageQueue : IMessageQueue, IBoundedMessageQueueSem
     {
         while (TryDequeue(out var envelope))
             deadletters.Enqueue(owner, envelope);
-    }
-
-    private void Dropped()
-    {
-        var total = _metrics.PublishDropped();
-        var now = Stopwatch.GetTimestamp();
-        var last = Interlocked.Read(ref _lastLogged);
-        if (now - last >= LogEvery && Interlocked.CompareExchange(ref _lastLogged, now, last) == last)
-            _log.Warning("Broadcast mailbox full: publish dropped ({0} dropped since start)", total);
     }
 }

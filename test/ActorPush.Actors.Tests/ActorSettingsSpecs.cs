@@ -13,7 +13,7 @@ public sealed class ActorSettingsSpecs
 
         Assert.Equal(128, settings.MaxTopicsPerConnection);
         Assert.Equal(10_000, settings.BroadcastMailboxCapacity);
-        Assert.Equal(TimeSpan.Zero, settings.BroadcastPushTimeout);
+        Assert.Equal(64L * 1024 * 1024, settings.BroadcastMailboxCapacityBytes);
     }
 
     [Fact]
@@ -22,11 +22,11 @@ public sealed class ActorSettingsSpecs
         var settings = ActorSettings.Create(ShippedConfig.With(
             """
             actorpush.client.max-topics = 4
-            actorpush.broadcast.mailbox.mailbox-push-timeout-time = 10ms
+            actorpush.broadcast.mailbox.mailbox-capacity-bytes = 1 MiB
             """));
 
         Assert.Equal(4, settings.MaxTopicsPerConnection);
-        Assert.Equal(TimeSpan.FromMilliseconds(10), settings.BroadcastPushTimeout);
+        Assert.Equal(1_048_576, settings.BroadcastMailboxCapacityBytes);
         Assert.Equal(10_000, settings.BroadcastMailboxCapacity);
     }
 
@@ -48,7 +48,7 @@ public sealed class ActorSettingsSpecs
     [InlineData("actorpush.client.max-topics = all", "actorpush.client.max-topics")]
     [InlineData("actorpush.broadcast.mailbox.mailbox-capacity = 0", "actorpush.broadcast.mailbox.mailbox-capacity")]
     [InlineData("actorpush.broadcast.mailbox.mailbox-capacity = many", "actorpush.broadcast.mailbox.mailbox-capacity")]
-    [InlineData("actorpush.broadcast.mailbox.mailbox-push-timeout-time = soon", "actorpush.broadcast.mailbox.mailbox-push-timeout-time")]
+    [InlineData("actorpush.broadcast.mailbox.mailbox-capacity-bytes = lots", "actorpush.broadcast.mailbox.mailbox-capacity-bytes")]
     public void Bad_value_is_refused_naming_the_key(string hocon, string key)
     {
         var error = Assert.Throws<ActorPushConfigException>(() => ActorSettings.Create(ShippedConfig.With(hocon)));

@@ -4,7 +4,6 @@ using Akka.Dispatch;
 using Akka.Dispatch.MessageQueues;
 using Akka.TestKit.Xunit2;
 using ActorPush.Actors.Messages;
-using ActorPush.Actors.Metrics;
 using ActorPush.Actors.Settings;
 using Xunit.Abstractions;
 
@@ -13,29 +12,60 @@ namespace ActorPush.Actors.Tests;
 public sealed class PublishMailboxSpecs(ITestOutputHelper output) : TestKit(ShippedConfig.Load(), output: output)
 {
     [Fact]
-    public void Full_mailbox_drops_the_next_publish_and_counts_it()
+    public void A_full_gate_refuses_a_reservation_and_a_dequeue_frees_room_again()
     {
-        var metrics = PushMetrics.Get(Sys);
-        var queue = Queue(capacity: 2, pushTimeout: "0s");
+        var queue = Queue(capacity: 2, bytes: "1 MiB");
 
-        queue.Enqueue(Nobody, Publish("1"));
-        queue.Enqueue(Nobody, Publish("2"));
-        var dropsBefore = metrics.PublishesDropped;
-        queue.Enqueue(Nobody, Publish("3"));
+        Assert.True(queue.Gate.TryReserve(1));
+        queue.Enqueue(Nobody, Publish("1", reserved: true));
+        Assert.True(queue.Gate.TryReserve(1));
+        queue.Enqueue(Nobody, Publish("2", reserved: true));
+        Assert.False(queue.Gate.TryReserve(1));
+        Assert.True(queue.Gate.IsFull);
 
-        Assert.Equal(2, queue.Count);
-        Assert.Equal(dropsBefore + 1, metrics.PublishesDropped);
-        Assert.Equal(["1", "2"], DrainTexts(queue));
+        Assert.True(queue.TryDequeue(out _));
+        Assert.True(queue.Gate.TryReserve(1));
+        queue.Enqueue(Nobody, Publish("3", reserved: true));
+        Assert.Equal(["2", "3"], DrainTexts(queue));
+        Assert.Equal(0, queue.Gate.Depth);
+        Assert.Equal(0, queue.Gate.Bytes);
     }
 
     [Fact]
-    public void Membership_messages_are_never_dropped_even_when_full()
+    public void The_gate_bounds_bytes_as_well_as_count_but_always_takes_one_publish()
     {
-        var metrics = PushMetrics.Get(Sys);
-        var queue = Queue(capacity: 2, pushTimeout: "0s");
+        var queue = Queue(capacity: 100, bytes: "1 KiB");
+
+        Assert.True(queue.Gate.TryReserve(4096)); // an empty mailbox takes one publish however large
+        Assert.False(queue.Gate.TryReserve(1));
+        queue.Gate.Leave(4096);
+        Assert.True(queue.Gate.TryReserve(500));
+        Assert.False(queue.Gate.TryReserve(500));
+        Assert.Equal(1, queue.Gate.Depth);
+    }
+
+    [Fact]
+    public void Unreserved_publishes_are_never_dropped_they_enter_over_the_limit_and_are_counted()
+    {
+        var queue = Queue(capacity: 2, bytes: "1 MiB");
+
+        for (var i = 0; i < 5; i++)
+            queue.Enqueue(Nobody, Publish(i.ToString(), reserved: false));
+
+        Assert.Equal(5, queue.Count);
+        Assert.Equal(5, queue.Gate.Depth);
+        Assert.Equal(5 * PublishGate.Cost(1), queue.Gate.Bytes);
+        Assert.False(queue.Gate.TryReserve(1));
+        Assert.Equal(["0", "1", "2", "3", "4"], DrainTexts(queue));
+    }
+
+    [Fact]
+    public void Membership_messages_always_enter_and_count_nothing()
+    {
+        var queue = Queue(capacity: 2, bytes: "1 MiB");
         var client = CreateTestProbe().Ref;
-        queue.Enqueue(Nobody, Publish("1"));
-        queue.Enqueue(Nobody, Publish("2"));
+        queue.Enqueue(Nobody, Publish("1", reserved: false));
+        queue.Enqueue(Nobody, Publish("2", reserved: false));
 
         for (var i = 0; i < 100; i++)
         {
@@ -44,67 +74,7 @@ public sealed class PublishMailboxSpecs(ITestOutputHelper output) : TestKit(Ship
         }
 
         Assert.Equal(202, queue.Count);
-        Assert.Equal(0, metrics.PublishesDropped);
-    }
-
-    [Fact]
-    public void Dequeuing_a_publish_frees_a_slot()
-    {
-        var metrics = PushMetrics.Get(Sys);
-        var queue = Queue(capacity: 2, pushTimeout: "0s");
-        queue.Enqueue(Nobody, Publish("1"));
-        queue.Enqueue(Nobody, Publish("2"));
-
-        Assert.True(queue.TryDequeue(out _));
-        queue.Enqueue(Nobody, Publish("3"));
-
-        Assert.Equal(0, metrics.PublishesDropped);
-        Assert.Equal(["2", "3"], DrainTexts(queue));
-    }
-
-    [Fact]
-    public void Dequeuing_a_membership_message_frees_no_publish_slot()
-    {
-        var metrics = PushMetrics.Get(Sys);
-        var queue = Queue(capacity: 2, pushTimeout: "0s");
-        queue.Enqueue(Nobody, new Envelope(new AddRecipient(CreateTestProbe().Ref), Nobody));
-        queue.Enqueue(Nobody, Publish("1"));
-        queue.Enqueue(Nobody, Publish("2"));
-
-        Assert.True(queue.TryDequeue(out var membership));
-        Assert.IsType<AddRecipient>(membership.Message);
-        queue.Enqueue(Nobody, Publish("3"));
-
-        Assert.Equal(1, metrics.PublishesDropped);
-        Assert.Equal(["1", "2"], DrainTexts(queue));
-    }
-
-    [Fact]
-    public async Task With_a_push_timeout_a_publisher_waits_for_a_free_slot_instead_of_dropping()
-    {
-        var metrics = PushMetrics.Get(Sys);
-        // A timeout far beyond the test's run, so only a freed slot can end the wait (never the clock).
-        var queue = Queue(capacity: 2, pushTimeout: "10m");
-        queue.Enqueue(Nobody, Publish("1"));
-        queue.Enqueue(Nobody, Publish("2"));
-
-        var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var publisher = new Thread(() =>
-        {
-            queue.Enqueue(Nobody, Publish("3")); // blocks: the mailbox is full
-            published.SetResult();
-        }) { IsBackground = true };
-        publisher.Start();
-        // The publisher is parked in the wait for a slot (not merely slow to start).
-        AwaitAssert(() => Assert.True((publisher.ThreadState & ThreadState.WaitSleepJoin) != 0), TimeSpan.FromSeconds(10));
-        Assert.False(published.Task.IsCompleted, "the publisher should wait while the mailbox is full");
-        Assert.Equal(2, queue.Count);
-
-        Assert.True(queue.TryDequeue(out _)); // the actor takes "1": a slot frees
-        await published.Task.WaitAsync(TimeSpan.FromSeconds(10));
-
-        Assert.Equal(0, metrics.PublishesDropped);
-        Assert.Equal(["2", "3"], DrainTexts(queue));
+        Assert.Equal(2, queue.Gate.Depth);
     }
 
     [Fact]
@@ -116,43 +86,29 @@ public sealed class PublishMailboxSpecs(ITestOutputHelper output) : TestKit(Ship
     }
 
     [Fact]
-    public void Broadcast_actor_runs_on_a_publish_message_queue()
+    public void Broadcast_actor_runs_on_a_publish_message_queue_whose_gate_the_system_knows()
     {
         var broadcast = Sys.ActorOf(BroadcastActor.Props(), "broadcast");
         this.AwaitProcessed(broadcast); // a top-level actor swaps its placeholder cell for the real one on start
 
         var cell = Assert.IsType<ActorCell>(((ActorRefWithCell)broadcast).Underlying, exactMatch: false);
         var queue = Assert.IsType<PublishMessageQueue>(cell.Mailbox?.MessageQueue);
-        Assert.Equal(TimeSpan.Zero, queue.PushTimeOut);
-    }
-
-    [Fact]
-    public void Shipped_broadcast_mailbox_holds_10000_publishes_and_drops_the_next()
-    {
-        var metrics = PushMetrics.Get(Sys);
-        var queue = Sys.Mailboxes.Lookup(ActorSettings.BroadcastMailboxPath).Create(Nobody, Sys);
-        var envelope = Publish("x");
-
-        for (var i = 0; i < 10_000; i++)
-            queue.Enqueue(Nobody, envelope);
-        Assert.Equal(0, metrics.PublishesDropped);
-        queue.Enqueue(Nobody, envelope);
-
-        Assert.Equal(10_000, queue.Count);
-        Assert.Equal(1, metrics.PublishesDropped);
+        Assert.Same(queue.Gate, BroadcastAdmission.Get(Sys).Gate);
+        Assert.Equal(10_000, queue.Gate.Capacity);
+        Assert.Equal(64L * 1024 * 1024, queue.Gate.CapacityBytes);
     }
 
     private static IActorRef Nobody => ActorRefs.Nobody;
 
-    private static Envelope Publish(string text) => new(new Publish(Frames.Text(text)), ActorRefs.NoSender);
+    private static Envelope Publish(string text, bool reserved) => new(new Publish(Frames.Text(text), reserved), ActorRefs.NoSender);
 
-    private PublishMessageQueue Queue(int capacity, string pushTimeout)
+    private PublishMessageQueue Queue(int capacity, string bytes)
     {
         var config = ConfigurationFactory.ParseString(
             $"""
              mailbox-type = "ActorPush.Actors.PublishMailbox, ActorPush.Actors"
              mailbox-capacity = {capacity}
-             mailbox-push-timeout-time = {pushTimeout}
+             mailbox-capacity-bytes = {bytes}
              """);
         var mailbox = new PublishMailbox(Sys.Settings, config);
         return Assert.IsType<PublishMessageQueue>(mailbox.Create(Nobody, Sys));

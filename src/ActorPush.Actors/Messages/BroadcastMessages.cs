@@ -4,10 +4,10 @@ using ActorPush.Actors.Transport;
 namespace ActorPush.Actors.Messages;
 
 /// <summary>
-/// Fan this frame out to every registered client. The only message the BroadcastActor's bounded
-/// mailbox counts against its capacity and drops when full.
+/// Fan this frame out to every registered client. The only message the BroadcastActor's bounded mailbox counts
+/// (<see cref="PublishGate"/>). <paramref name="Reserved"/>: its room was reserved at admission already.
 /// </summary>
-public sealed record Publish(OutboundFrame Frame) : INoSerializationVerificationNeeded;
+public sealed record Publish(OutboundFrame Frame, bool Reserved = false) : INoSerializationVerificationNeeded;
 
 /// <summary>
 /// A client joined; it receives every fan-out from now on. With <paramref name="Acknowledge"/> the fan-out

@@ -24,7 +24,7 @@ public sealed class PushMetrics : IExtension
     /// <summary>Frames handed to recipients' outbound queues.</summary>
     public long MessagesOut => Volatile.Read(ref _messagesOut);
 
-    /// <summary>Publishes dropped because the BroadcastActor's bounded mailbox was full.</summary>
+    /// <summary>Broadcasts refused at admission (API 503) because the BroadcastActor's mailbox was full; nothing admitted is dropped.</summary>
     public long PublishesDropped => Volatile.Read(ref _publishesDropped);
 
     /// <summary>Client frames counted and dropped because <c>actorpush.client.publish = off</c>.</summary>
@@ -43,7 +43,7 @@ public sealed class PushMetrics : IExtension
 
     public void MessagesDelivered(int count) => Interlocked.Add(ref _messagesOut, count);
 
-    public long PublishDropped() => Interlocked.Increment(ref _publishesDropped);
+    public long PublishRefused() => Interlocked.Increment(ref _publishesDropped);
 
     public void ClientFrameDiscarded() => Interlocked.Increment(ref _clientFramesDiscarded);
 

@@ -19,7 +19,11 @@ public interface IPushBroker
     /// Publishes <paramref name="payload"/> (copied before this returns) to <paramref name="target"/>. The outcome is
     /// known at once: <see cref="PublishOutcome.Overloaded"/> means the node refused it (the API answers 503).
     /// </summary>
-    PublishOutcome Publish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind);
+    /// <param name="admission">
+    /// <see cref="Admission.RefuseWhenFull"/> (the API): refused when the fan-out is full. <see cref="Admission.Always"/>
+    /// (a client's own frames, which backpressure slows instead): never refused.
+    /// </param>
+    PublishOutcome Publish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind, Admission admission = Admission.RefuseWhenFull);
 
     /// <summary>
     /// Starts the push side of one accepted connection: its ClientActor registers <paramref name="userId"/> and
@@ -44,6 +48,16 @@ public interface IPushBroker
 
     /// <summary>Every node's counters, asked with the API's deadline.</summary>
     Task<StatsAnswer> StatsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Whether a publish may be refused when the node's fan-out is full.</summary>
+public enum Admission
+{
+    /// <summary>Refuse it (<see cref="PublishOutcome.Overloaded"/>) when there is no room: the caller can answer 503.</summary>
+    RefuseWhenFull,
+
+    /// <summary>Take it over the limit: the caller cannot be refused (a client's frame); backpressure slows it instead.</summary>
+    Always,
 }
 
 /// <summary>What a publish was refused or accepted as, decided synchronously by the node it was handed to.</summary>

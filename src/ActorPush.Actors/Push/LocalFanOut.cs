@@ -33,11 +33,36 @@ public sealed class LocalFanOut
     public string Node { get; }
 
     /// <summary>
-    /// Whether this node takes a publish for <paramref name="target"/> now. The broadcast mailbox's admission gate
-    /// (its capacity) decides here; until it is wired in, every publish is accepted and the mailbox drops what does
-    /// not fit (counted in <see cref="PushMetrics.PublishesDropped"/>).
+    /// Whether this node would take a publish for <paramref name="target"/> now (a look at the broadcast mailbox's
+    /// gate, reserving nothing). <see cref="Publish"/> decides and reserves in one step.
     /// </summary>
-    public PublishOutcome Admit(PushTarget target) => PublishOutcome.Accepted;
+    public PublishOutcome Admit(PushTarget target) =>
+        target.Kind == PushTargetKind.Everyone && BroadcastAdmission.Get(_system).Gate is { IsFull: true }
+            ? PublishOutcome.Overloaded
+            : PublishOutcome.Accepted;
+
+    /// <summary>
+    /// Admits and delivers a publish from this node. A broadcast with <see cref="Admission.RefuseWhenFull"/> reserves
+    /// its room in the broadcast mailbox's <see cref="PublishGate"/> first and is refused (counted) when there is none,
+    /// so Accepted means it entered the fan-out; with <see cref="Admission.Always"/> it enters over the limit.
+    /// </summary>
+    public PublishOutcome Publish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind, Admission admission)
+    {
+        if (target.Kind != PushTargetKind.Everyone || admission == Admission.Always || BroadcastAdmission.Get(_system).Gate is not { } gate)
+        {
+            Deliver(target, payload, kind);
+            return PublishOutcome.Accepted;
+        }
+
+        if (!gate.TryReserve(payload.Length))
+        {
+            PushMetrics.Get(_system).PublishRefused();
+            return PublishOutcome.Overloaded;
+        }
+
+        _broadcast.Tell(new Publish(new OutboundFrame(payload, kind), Reserved: true), ActorRefs.NoSender);
+        return PublishOutcome.Accepted;
+    }
 
     /// <summary>Encodes the frame this node's recipients share and hands it to the actor that owns <paramref name="target"/>.</summary>
     public void Deliver(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind) =>

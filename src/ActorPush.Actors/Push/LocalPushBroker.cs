@@ -11,13 +11,8 @@ public sealed class LocalPushBroker(LocalFanOut node) : IPushBroker
 {
     private static readonly IReadOnlyList<string> NoneMissing = [];
 
-    public PublishOutcome Publish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind)
-    {
-        var outcome = node.Admit(target);
-        if (outcome == PublishOutcome.Accepted)
-            node.Deliver(target, payload, kind);
-        return outcome;
-    }
+    public PublishOutcome Publish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind, Admission admission = Admission.RefuseWhenFull) =>
+        node.Publish(target, payload, kind, admission);
 
     public PushClient Connect(string userId, IReadOnlyCollection<string> topics, IClientConnection connection) =>
         node.Connect(userId, topics, connection);

@@ -18,11 +18,11 @@ public sealed record ActorSettings
     /// <summary>Topics one connection may be subscribed to (at connect and through the API).</summary>
     public required int MaxTopicsPerConnection { get; init; }
 
-    /// <summary>Publishes the BroadcastActor's mailbox holds before it drops (read by <see cref="PublishMailbox"/>).</summary>
+    /// <summary>Publishes the BroadcastActor's mailbox holds before the API is refused (503) (read by <see cref="PublishMailbox"/>).</summary>
     public required int BroadcastMailboxCapacity { get; init; }
 
-    /// <summary>How long a publisher may wait for room in a full BroadcastActor mailbox.</summary>
-    public required TimeSpan BroadcastPushTimeout { get; init; }
+    /// <summary>Bytes the BroadcastActor's waiting publishes may hold (payload plus a per-publish overhead), read by <see cref="PublishMailbox"/>.</summary>
+    public required long BroadcastMailboxCapacityBytes { get; init; }
 
     /// <exception cref="ActorPushConfigException">A key is unknown, missing or has a bad value.</exception>
     public static ActorSettings Create(Config root)
@@ -32,7 +32,7 @@ public sealed record ActorSettings
         {
             MaxTopicsPerConnection = (int)Number(config, "client.max-topics", min: 1, max: 65_536),
             BroadcastMailboxCapacity = (int)Number(config, "broadcast.mailbox.mailbox-capacity", min: 1, max: int.MaxValue),
-            BroadcastPushTimeout = Duration(config, "broadcast.mailbox.mailbox-push-timeout-time", min: TimeSpan.Zero),
+            BroadcastMailboxCapacityBytes = Size(config, "broadcast.mailbox.mailbox-capacity-bytes", min: 1, max: long.MaxValue),
         };
     }
 }

@@ -58,7 +58,14 @@ internal static class PushApiEndpoints
             return error!;
         return push.Publish(target, message.Payload, message.Kind) == PublishOutcome.Accepted
             ? Results.Json(new PushAccepted(true, target.ToString(), message.Payload.Length), statusCode: StatusCodes.Status202Accepted)
-            : ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the server is overloaded and refused the message, try again later");
+            : Overloaded(request.HttpContext);
+    }
+
+    /// <summary>503 with Retry-After: the broadcast mailbox is full, nothing was sent; the caller should retry.</summary>
+    private static IResult Overloaded(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the fan-out is full (actorpush.broadcast.mailbox): the message was not sent, retry after a second");
     }
 
     private static async Task<IResult> Presence(HttpContext http, [FromServices] IPushBroker push)

@@ -52,8 +52,8 @@ internal sealed class ClientSession
 
     /// <summary>
     /// A whole message arrived from the client (<paramref name="payload"/> is copied before this returns). Returns 0
-    /// to go on, or a close code to close the connection with. A publish the node refuses as overloaded is dropped
-    /// (the broadcast mailbox counts it); the client is not closed for the server's load.
+    /// to go on, or a close code to close the connection with. A client's publish is never refused for the server's load
+    /// (nor dropped): it enters the fan-out over the mailbox's limit, and backpressure slows the sender.
     /// </summary>
     public ushort OnMessage(ReadOnlySpan<byte> payload, FrameKind kind)
     {
@@ -67,7 +67,7 @@ internal sealed class ClientSession
         }
 
         if (_publish == PublishMode.Broadcast)
-            _push.Publish(PushTarget.Everyone, payload, kind);
+            _push.Publish(PushTarget.Everyone, payload, kind, Admission.Always); // never refused: backpressure slows the sender instead
         else
             _metrics.ClientFrameDiscarded();
         return 0;

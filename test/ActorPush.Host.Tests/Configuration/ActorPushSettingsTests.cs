@@ -19,7 +19,7 @@ public sealed class ActorPushSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(10), settings.KeepAliveTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.CloseTimeout);
         Assert.Equal(10_000, settings.Actors.BroadcastMailboxCapacity);
-        Assert.Equal(TimeSpan.Zero, settings.Actors.BroadcastPushTimeout);
+        Assert.Equal(64L * 1024 * 1024, settings.Actors.BroadcastMailboxCapacityBytes);
         Assert.True(settings.MemoryTrim);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.MemoryTrimQuietPeriod);
         Assert.Equal(262_144, settings.MemoryTrimQuietRate);
@@ -42,12 +42,12 @@ public sealed class ActorPushSettingsTests
             """
             actorpush.max-message-size = 1 KiB
             actorpush.client.publish = off
-            actorpush.broadcast.mailbox.mailbox-push-timeout-time = 10ms
+            actorpush.broadcast.mailbox.mailbox-capacity-bytes = 1 MiB
             """));
 
         Assert.Equal(1024, settings.MaxMessageSize);
         Assert.Equal(PublishMode.Off, settings.Publish);
-        Assert.Equal(TimeSpan.FromMilliseconds(10), settings.Actors.BroadcastPushTimeout);
+        Assert.Equal(1_048_576, settings.Actors.BroadcastMailboxCapacityBytes);
         Assert.Equal(1_048_576, settings.SendQueueLimit); // untouched keys keep their defaults
         Assert.Equal(TimeSpan.FromSeconds(25), settings.KeepAliveInterval);
     }

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Text;
+using ActorPush.Host.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ActorPush.Host.Tests;
+
+/// <summary>A 2xx from the push API means the message entered the fan-out: a full broadcast mailbox answers 503, never 202 and a drop.</summary>
+public sealed class PublishAdmissionTests(ITestOutputHelper output)
+{
+    private const int Broadcasts = 400;
+    private const int Clients = 10;
+
+    [Fact]
+    public async Task Concurrent_api_broadcasts_into_a_small_mailbox_are_delivered_to_everyone_when_2xx_and_otherwise_get_503_with_retry_after()
+    {
+        await using var server = await PushServer.StartAsync("actorpush.broadcast.mailbox.mailbox-capacity = 4");
+        var clients = new List<System.Net.WebSockets.ClientWebSocket>();
+        for (var i = 0; i < Clients; i++)
+            clients.Add(await server.ConnectAsync("reader" + i));
+        using var http = server.Http();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, Broadcasts).Select(async i =>
+        {
+            using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("m" + i));
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+            using var response = await http.PostAsync("/api/broadcast", content);
+            return (Message: "m" + i, response.StatusCode, RetryAfter: response.Headers.RetryAfter?.Delta);
+        }));
+
+        var accepted = answers.Where(a => a.StatusCode == HttpStatusCode.Accepted).Select(a => a.Message).ToHashSet();
+        var refused = answers.Where(a => a.StatusCode != HttpStatusCode.Accepted).ToList();
+        output.WriteLine($"{accepted.Count} accepted, {refused.Count} refused");
+        Assert.All(refused, r =>
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode);
+            Assert.NotNull(r.RetryAfter);
+        });
+        Assert.NotEmpty(accepted);
+
+        // A last broadcast (retried while refused) marks the end: everything accepted before it arrives before it.
+        await Eventually.HoldsAsync(async () => (await http.SendAsync(HttpMethod.Post, "/api/broadcast", "end")).Status == HttpStatusCode.Accepted, "the end marker to be accepted");
+        foreach (var client in clients)
+        {
+            var received = new HashSet<string>();
+            string text;
+            while ((text = await client.ReceiveTextAsync()) != "end")
+                received.Add(text);
+            Assert.Equal(accepted.Order(), received.Order());
+        }
+
+        Assert.True(server.Metrics.PublishesDropped >= refused.Count); // the end marker may have been refused too
+        foreach (var client in clients)
+            client.Dispose();
+    }
+}
