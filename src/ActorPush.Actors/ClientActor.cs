@@ -99,12 +99,18 @@ public sealed class ClientActor : UntypedActor
     /// Hands frames to the connection, flushing once per burst: when more messages wait in the mailbox, a
     /// FlushOutbound told to self lands behind them, so the burst leaves in one write instead of one write
     /// per message; otherwise the frames are flushed as they are queued. A client whose queue went over
-    /// its limit is a slow consumer: it is closed with 4008, never waited for.
+    /// its limit (or whose mailbox had to drop a frame) is a slow consumer: it is closed with 4008, never waited for.
     /// </summary>
     private void Send(ReadOnlySpan<OutboundFrame> frames)
     {
         if (_closing)
             return;
+        if (_mailbox.MessageQueue is ClientMessageQueue { Overflowed: true })
+        {
+            SlowConsumer(); // frames were dropped at the mailbox: this client cannot have them all
+            return;
+        }
+
         var flushNow = false;
         if (!_flushPending)
         {
@@ -119,8 +125,12 @@ public sealed class ClientActor : UntypedActor
             }
         }
 
-        if (_connection!.TrySend(frames, flushNow))
-            return;
+        if (!_connection!.TrySend(frames, flushNow))
+            SlowConsumer();
+    }
+
+    private void SlowConsumer()
+    {
         PushMetrics.Get(Context.System).SlowConsumerDisconnected();
         Close(CloseCodes.SlowConsumer, CloseCodes.Reasons.SlowConsumer);
     }

@@ -2,22 +2,39 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Dispatch.MessageQueues;
+using ActorPush.Actors.Messages;
+using ActorPush.Actors.Transport;
 
 namespace ActorPush.Actors;
 
 /// <summary>
-/// The ClientActors' mailbox: unbounded like Akka's default, but lean, because there is one per
-/// connection and most connections are idle. Akka's default queue (a ConcurrentQueue) allocates a
-/// 32-slot segment up front, about 1 KB per actor; this one holds one message inline and allocates a
-/// queue only when messages pile up behind it, then gives a burst's array back once the burst is over.
+/// The ClientActors' mailbox: lean, because there is one per connection and most connections are idle.
+/// Akka's default queue (a ConcurrentQueue) allocates a 32-slot segment up front, about 1 KB per actor;
+/// this one holds one message inline and allocates a queue only when messages pile up behind it, then
+/// gives a burst's array back once the burst is over.
+///
+/// Frames waiting here are bounded: at most <c>mailbox-capacity</c> frame messages and
+/// <c>mailbox-max-bytes</c> of their cost (<see cref="OutboundGauge.Cost"/>), and they count in the
+/// node's <see cref="OutboundGauge"/>. A frame that does not fit is dropped and the queue marks itself
+/// overflowed: its ClientActor then closes the connection as a slow consumer (4008), so no reader ever
+/// silently misses a frame. Other messages (attach, close, join) are never refused.
 /// </summary>
 public sealed class ClientMailbox : MailboxType, IProducesMessageQueue<ClientMessageQueue>
 {
+    private readonly ClientMessageQueue.Bounds _bounds;
+    private ClientMessageQueue.Bounds? _counted; // _bounds with the actor system's gauge, made once
+
     public ClientMailbox(Akka.Actor.Settings settings, Config config) : base(settings, config)
     {
+        var capacity = config.HasPath("mailbox-capacity") ? config.GetInt("mailbox-capacity") : int.MaxValue;
+        var maxBytes = config.HasPath("mailbox-max-bytes") ? config.GetByteSize("mailbox-max-bytes") ?? long.MaxValue : long.MaxValue;
+        if (capacity < 1 || maxBytes < 1)
+            throw new ArgumentException("mailbox-capacity and mailbox-max-bytes must be at least 1", nameof(config));
+        _bounds = new ClientMessageQueue.Bounds(capacity, maxBytes);
     }
 
-    public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new ClientMessageQueue();
+    public override IMessageQueue Create(IActorRef owner, ActorSystem system) =>
+        new ClientMessageQueue(_counted ??= _bounds with { Gauge = OutboundGauge.Get(system) });
 }
 
 /// <summary>
@@ -29,24 +46,52 @@ public sealed class ClientMailbox : MailboxType, IProducesMessageQueue<ClientMes
 public sealed class ClientMessageQueue : IMessageQueue, IUnboundedMessageQueueSemantics
 {
     private const int TrimAbove = 16;
+    private readonly Bounds _bounds;
     private Envelope _head; // valid while _count > 0
     private Queue<Envelope>? _behind;
     private int _count;
+    private int _frames; // frame messages queued, counted against the capacity
+    private long _bytes; // their cost
+
+    public ClientMessageQueue() : this(Bounds.Unbounded)
+    {
+    }
+
+    internal ClientMessageQueue(Bounds bounds) => _bounds = bounds;
 
     public bool HasMessages => Volatile.Read(ref _count) > 0;
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>A frame did not fit and was dropped: the connection must be closed as a slow consumer.</summary>
+    public bool Overflowed { get; private set; }
+
     public void Enqueue(IActorRef receiver, Envelope envelope)
     {
+        var cost = CostOf(envelope.Message);
         lock (this)
         {
+            if (cost > 0)
+            {
+                if (_frames >= _bounds.Capacity || _bytes + cost > _bounds.MaxBytes)
+                {
+                    Overflowed = true;
+                    return;
+                }
+
+                _frames++;
+                _bytes += cost;
+            }
+
             if (_count == 0)
                 _head = envelope;
             else
                 (_behind ??= new Queue<Envelope>()).Enqueue(envelope);
             Volatile.Write(ref _count, _count + 1);
         }
+
+        if (cost > 0)
+            _bounds.Gauge?.Add(cost);
     }
 
     public bool TryDequeue(out Envelope envelope)
@@ -57,6 +102,7 @@ public sealed class ClientMessageQueue : IMessageQueue, IUnboundedMessageQueueSe
             return false;
         }
 
+        long cost;
         lock (this)
         {
             if (_count == 0)
@@ -78,13 +124,35 @@ public sealed class ClientMessageQueue : IMessageQueue, IUnboundedMessageQueueSe
             }
 
             Volatile.Write(ref _count, _count - 1);
-            return true;
+            cost = CostOf(envelope.Message);
+            if (cost > 0)
+            {
+                _frames--;
+                _bytes -= cost;
+            }
         }
+
+        if (cost > 0)
+            _bounds.Gauge?.Add(-cost);
+        return true;
     }
 
     public void CleanUp(IActorRef owner, IMessageQueue deadletters)
     {
         while (TryDequeue(out var envelope))
             deadletters.Enqueue(owner, envelope);
+    }
+
+    private static long CostOf(object message) => message switch
+    {
+        OutboundFrame frame => OutboundGauge.Cost(frame),
+        FrameBatch batch => batch.Cost,
+        _ => 0,
+    };
+
+    /// <summary>The limits every queue of one mailbox type shares, and the node's gauge they count in.</summary>
+    internal sealed record Bounds(int Capacity, long MaxBytes, OutboundGauge? Gauge = null)
+    {
+        public static readonly Bounds Unbounded = new(int.MaxValue, long.MaxValue);
     }
 }

@@ -11,7 +11,17 @@ public sealed record Disconnect(ushort Code, string Reason) : INoSerializationVe
 /// every recipient when publishes queue up, so fan-out costs one message per recipient per batch
 /// instead of one per frame. The same instance (and the same frames) goes to every recipient.
 /// </summary>
-public sealed class FrameBatch(OutboundFrame[] frames) : INoSerializationVerificationNeeded, Akka.Event.IDeadLetterSuppression
+public sealed class FrameBatch : INoSerializationVerificationNeeded, Akka.Event.IDeadLetterSuppression
 {
-    public OutboundFrame[] Frames { get; } = frames;
+    public FrameBatch(OutboundFrame[] frames)
+    {
+        Frames = frames;
+        foreach (var frame in frames)
+            Cost += OutboundGauge.Cost(frame);
+    }
+
+    public OutboundFrame[] Frames { get; }
+
+    /// <summary>What the batch costs while it waits in a queue (see <see cref="OutboundGauge.Cost"/>), summed once for every recipient.</summary>
+    public long Cost { get; }
 }

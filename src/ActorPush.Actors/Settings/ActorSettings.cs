@@ -24,6 +24,12 @@ public sealed record ActorSettings
     /// <summary>Bytes the BroadcastActor's waiting publishes may hold (payload plus a per-publish overhead), read by <see cref="PublishMailbox"/>.</summary>
     public required long BroadcastMailboxCapacityBytes { get; init; }
 
+    /// <summary>Frame messages a ClientActor's mailbox holds before its connection is cut as a slow consumer (read by <see cref="ClientMailbox"/>).</summary>
+    public required int ClientMailboxCapacity { get; init; }
+
+    /// <summary>Bytes of frames (with their overhead) a ClientActor's mailbox holds before its connection is cut as a slow consumer.</summary>
+    public required long ClientMailboxMaxBytes { get; init; }
+
     /// <exception cref="ActorPushConfigException">A key is unknown, missing or has a bad value.</exception>
     public static ActorSettings Create(Config root)
     {
@@ -33,6 +39,8 @@ public sealed record ActorSettings
             MaxTopicsPerConnection = (int)Number(config, "client.max-topics", min: 1, max: 65_536),
             BroadcastMailboxCapacity = (int)Number(config, "broadcast.mailbox.mailbox-capacity", min: 1, max: int.MaxValue),
             BroadcastMailboxCapacityBytes = Size(config, "broadcast.mailbox.mailbox-capacity-bytes", min: 1, max: long.MaxValue),
+            ClientMailboxCapacity = (int)Number(config, "client.mailbox.mailbox-capacity", min: 1, max: int.MaxValue),
+            ClientMailboxMaxBytes = Size(config, "client.mailbox.mailbox-max-bytes", min: 1, max: long.MaxValue),
         };
     }
 }

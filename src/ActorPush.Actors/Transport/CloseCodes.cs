@@ -28,7 +28,9 @@ public static class CloseCodes
     /// Reconnect: not automatically; only once the application allows it (e.g. after a fresh login).</summary>
     public const ushort Kicked = 4003;
 
-    /// <summary>4008: slow consumer: the client did not read and its outbound queue passed the limit. Reconnect: yes; read faster.</summary>
+    /// <summary>4008: slow consumer: the client did not read and its outbound queue (or its ClientActor's mailbox) passed
+    /// the limit, or it held one of the largest queues when the node passed actorpush.limits.max-outbound-bytes.
+    /// Reconnect: yes; read faster.</summary>
     public const ushort SlowConsumer = 4008;
 
     /// <summary>4029: the client sent more messages than actorpush.client.rate-limit allows. Reconnect: yes, with backoff; send less.</summary>
@@ -41,6 +43,7 @@ public static class CloseCodes
         public const string MessageTooBig = "message too big";
         public const string InvalidPayload = "invalid UTF-8 in text frame";
         public const string SlowConsumer = "slow consumer";
+        public const string OutboundLimit = "slow consumer: server outbound memory full";
         public const string KeepAliveTimeout = "keepalive timeout";
         public const string Kicked = "kicked";
         public const string RateLimited = "rate limit exceeded";

@@ -36,6 +36,24 @@ public sealed record ActorPushSettings
     /// <summary>Messages a client may send at once before <see cref="RateLimit"/> applies.</summary>
     public required int RateLimitBurst { get; init; }
 
+    /// <summary>Bytes per second a client may send (payloads, pings included); 0 turns the limit off.</summary>
+    public required long RateLimitBytes { get; init; }
+
+    /// <summary>Whether a client's socket stops being read while the fan-out is over its high-water mark.</summary>
+    public required bool Backpressure { get; init; }
+
+    /// <summary>Outbound bytes held node-wide above which client sockets stop being read (resumed below half of it).</summary>
+    public required long BackpressureHighWater { get; init; }
+
+    /// <summary>Bytes of publishes waiting in the broadcast mailbox above which client sockets stop being read.</summary>
+    public required long BackpressureBroadcastHighWater { get; init; }
+
+    /// <summary>Longest a client's socket stays unread for backpressure before reading resumes anyway.</summary>
+    public required TimeSpan BackpressureMaxPause { get; init; }
+
+    /// <summary>Outbound bytes this node holds at most; over it the largest queues are cut (4008). 0 means no cap.</summary>
+    public required long MaxOutboundBytes { get; init; }
+
     /// <summary>Connections this node accepts; 0 means no limit.</summary>
     public required int MaxConnections { get; init; }
 
@@ -97,6 +115,12 @@ public sealed record ActorPushSettings
             CloseTimeout = Duration(config, "client.close-timeout", min: TimeSpan.FromMilliseconds(10)),
             RateLimit = Rate(config, "client.rate-limit"),
             RateLimitBurst = (int)Number(config, "client.rate-limit-burst", min: 1, max: int.MaxValue),
+            RateLimitBytes = Size(config, "client.rate-limit-bytes", min: 0, max: long.MaxValue),
+            Backpressure = Flag(config, "client.backpressure"),
+            BackpressureHighWater = Size(config, "client.backpressure-high-water", min: 2, max: long.MaxValue),
+            BackpressureBroadcastHighWater = Size(config, "client.backpressure-broadcast-high-water", min: 2, max: long.MaxValue),
+            BackpressureMaxPause = Duration(config, "client.backpressure-max-pause", min: TimeSpan.FromMilliseconds(10)),
+            MaxOutboundBytes = Size(config, "limits.max-outbound-bytes", min: 0, max: long.MaxValue),
             MaxConnections = (int)Number(config, "limits.max-connections", min: 0, max: int.MaxValue),
             MaxTcpConnections = AutoOrNumber(config, "limits.max-tcp-connections"),
             DescriptorReserve = (int)Number(config, "limits.descriptor-reserve", min: 0, max: 1_000_000),

@@ -18,6 +18,7 @@ internal sealed class ClientSession
     private readonly PushMetrics _metrics;
     private readonly PublishMode _publish;
     private readonly RateLimiter? _rateLimiter;
+    private readonly RateLimiter? _byteLimiter;
     private readonly ConnectionLease? _lease;
     private bool _rateLimited;
 
@@ -30,6 +31,8 @@ internal sealed class ClientSession
         _lease = lease;
         if (context.Settings.RateLimit > 0)
             _rateLimiter = new RateLimiter(context.Settings.RateLimit, context.Settings.RateLimitBurst);
+        if (context.Settings.RateLimitBytes > 0)
+            _byteLimiter = new RateLimiter(context.Settings.RateLimitBytes, Math.Max(context.Settings.RateLimitBytes, context.Settings.MaxMessageSize));
     }
 
     /// <summary>
@@ -57,20 +60,28 @@ internal sealed class ClientSession
     /// </summary>
     public ushort OnMessage(ReadOnlySpan<byte> payload, FrameKind kind)
     {
-        if (_rateLimited)
-            return CloseCodes.RateLimited; // frames the transport had already read: still refused, counted once
-        if (_rateLimiter is not null && !_rateLimiter.TryTake())
-        {
-            _rateLimited = true;
-            _metrics.RateLimitDisconnected();
+        if (OverRateLimit(payload.Length))
             return CloseCodes.RateLimited;
-        }
-
         if (_publish == PublishMode.Broadcast)
             _push.Publish(PushTarget.Everyone, payload, kind, Admission.Always); // never refused: backpressure slows the sender instead
         else
             _metrics.ClientFrameDiscarded();
         return 0;
+    }
+
+    /// <summary>A ping arrived: it counts against the rate limits like a message. Returns 0 to go on, or a close code.</summary>
+    public ushort OnPing(int payloadLength) => OverRateLimit(payloadLength) ? CloseCodes.RateLimited : (ushort)0;
+
+    /// <summary>Whether a message or ping of <paramref name="bytes"/> goes over a rate limit (counted once per connection).</summary>
+    private bool OverRateLimit(int bytes)
+    {
+        if (_rateLimited)
+            return true; // frames the transport had already read: still refused, counted once
+        if ((_rateLimiter is null || _rateLimiter.TryTake()) && (_byteLimiter is null || _byteLimiter.TryTake(bytes)))
+            return false;
+        _rateLimited = true;
+        _metrics.RateLimitDisconnected();
+        return true;
     }
 
     /// <summary>The connection ended: its push client leaves (registry and topics forget it by death-watch) and its slot is freed.</summary>

@@ -16,6 +16,8 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly ActorPushSettings _settings;
     private readonly Timer? _sweeper;
     private readonly CancellationTokenRegistration _stopping;
+    private volatile int _count;
+    private int _shedding; // 1 while a cut of the largest queues is under way
 
     public ConnectionTracker(ActorPushSettings settings, IHostApplicationLifetime lifetime)
     {
@@ -29,14 +31,7 @@ internal sealed class ConnectionTracker : IDisposable
         _stopping = lifetime.ApplicationStopping.Register(static state => ((ConnectionTracker)state!).CloseAll(), this);
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (_connections)
-                return _connections.Count;
-        }
-    }
+    public int Count => _count;
 
     public void Add(PushWebSocket connection)
     {
@@ -46,6 +41,7 @@ internal sealed class ConnectionTracker : IDisposable
                 return;
             connection.TrackerIndex = _connections.Count;
             _connections.Add(connection);
+            _count = _connections.Count;
         }
     }
 
@@ -66,6 +62,7 @@ internal sealed class ConnectionTracker : IDisposable
 
             _connections.RemoveAt(last);
             connection.TrackerIndex = -1;
+            _count = _connections.Count;
         }
     }
 
@@ -91,6 +88,47 @@ internal sealed class ConnectionTracker : IDisposable
     private void CloseAll()
     {
         ForEach(0, static (connection, _) => connection.Close(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway));
+    }
+
+    /// <summary>
+    /// The node holds more outbound bytes than <c>actorpush.limits.max-outbound-bytes</c>: cuts the
+    /// connections with the largest send queues (4008), largest first, until what they held brings the
+    /// node under <paramref name="target"/>. Runs on the thread pool, one cut at a time; returns at once.
+    /// </summary>
+    public void ShedLargest(long total, long target, Action<PushWebSocket> cut)
+    {
+        if (Interlocked.CompareExchange(ref _shedding, 1, 0) != 0)
+            return;
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            try
+            {
+                List<(PushWebSocket Connection, long Queued)> queues;
+                lock (_connections) // collect under the lock, close after it
+                {
+                    queues = new List<(PushWebSocket, long)>(_connections.Count);
+                    foreach (var connection in _connections)
+                    {
+                        if (connection.QueuedBytes > 0)
+                            queues.Add((connection, connection.QueuedBytes));
+                    }
+                }
+
+                queues.Sort(static (a, b) => b.Queued.CompareTo(a.Queued));
+                var excess = total - target;
+                foreach (var (connection, queued) in queues)
+                {
+                    if (excess <= 0)
+                        break;
+                    cut(connection);
+                    excess -= queued;
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _shedding, 0);
+            }
+        }, null);
     }
 
     public void Dispose()

@@ -32,6 +32,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     private readonly ActorPushSettings _settings;
     private readonly HandshakePolicy _policy;
     private readonly ConnectionTracker _tracker;
+    private readonly TransportContext _transport;
     private readonly ILogger _logger;
     private Task<ClientSessionContext>? _sessionContext;
 
@@ -42,6 +43,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         _settings = services.GetRequiredService<ActorPushSettings>();
         _policy = services.GetRequiredService<HandshakePolicy>();
         _tracker = services.GetRequiredService<ConnectionTracker>();
+        _transport = new TransportContext(_settings, _tracker);
         _logger = services.GetRequiredService<ILogger<PushConnectionMiddleware>>();
     }
 
@@ -52,7 +54,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 
     // Every connection runs as a PushWebSocket from its first byte: the socket calls back into OpenAsync
     // for the handshake and into Closed at the end, so an open connection holds one async state machine.
-    private Task OnConnectedAsync(ConnectionContext connection) => new PushWebSocket(connection, _settings).RunAsync(this);
+    private Task OnConnectedAsync(ConnectionContext connection) => new PushWebSocket(connection, _transport).RunAsync(this);
 
     public async Task<bool> OpenAsync(PushWebSocket socket)
     {
@@ -86,6 +88,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         try
         {
             var sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
+            _transport.Attach(sessionContext);
             joined = socket.OpenSession(accepted.Accepted.UserId, self => ClientSession.Start(accepted.Accepted, self, sessionContext));
         }
         catch

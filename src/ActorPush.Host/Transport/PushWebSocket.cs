@@ -27,14 +27,17 @@ internal sealed class PushWebSocket : IClientConnection
     private static readonly OutboundFrame PingFrame = new([], FrameKind.Ping);
 
     private readonly ConnectionContext _connection;
-    private readonly ActorPushSettings _settings;
+    private readonly TransportContext _shared;
 
     // Outbound side, guarded by locking this object (internal; nothing else locks it: a separate lock object
     // would cost every connection another allocation). There is no send loop while nothing is queued: the
     // first frame queued starts a pump, which writes every queued frame into the pipe, flushes, and
     // ends when the queue is empty. An idle connection holds no task for sending.
     private Queue<OutboundFrame>? _outbound; // made when the first frame is queued; dropped after a burst
-    private long _queuedBytes;
+    private long _queuedBytes; // the memory of the queued frames (OutboundGauge.Cost), counted in the node's gauge too
+    private byte[]? _pong; // the latest pong's frame, made on the first ping: only the most recent ping is answered (RFC 6455 5.5.3)
+    private bool _pongPending;
+    private TaskCompletionSource? _pongWritten; // a receive loop paused until the pending pong is in the pipe
     private bool _queueGrown;
     private bool _pumping;
     private bool _closing;
@@ -58,6 +61,7 @@ internal sealed class PushWebSocket : IClientConnection
     private bool _inFrame;
     private bool _discardFrame;
     private bool _unparseable;
+    private bool _receivePaused; // backpressure: the receive loop stopped after a message until the fan-out catches up
     private long _frameRemaining;
     private long _frameOffset;
     private Opcode _messageOpcode;
@@ -66,11 +70,13 @@ internal sealed class PushWebSocket : IClientConnection
     private byte[]? _control;
     private int _controlLength;
 
-    public PushWebSocket(ConnectionContext connection, ActorPushSettings settings)
+    public PushWebSocket(ConnectionContext connection, TransportContext shared)
     {
         _connection = connection;
-        _settings = settings;
+        _shared = shared;
     }
+
+    private ActorPushSettings Settings => _shared.Settings;
 
     /// <summary>The close code this side sent (or echoed); 0 while open.</summary>
     public ushort CloseCode
@@ -83,6 +89,11 @@ internal sealed class PushWebSocket : IClientConnection
     }
 
     private int QueuedFrames => _outbound?.Count ?? 0; // under the lock
+
+    private bool HasQueued => _pongPending || QueuedFrames > 0; // under the lock
+
+    /// <summary>The memory of the frames queued for sending (read without the lock: a snapshot).</summary>
+    public long QueuedBytes => Volatile.Read(ref _queuedBytes);
 
     private bool IsClosing
     {
@@ -122,26 +133,39 @@ internal sealed class PushWebSocket : IClientConnection
 
     public bool TrySend(ReadOnlySpan<OutboundFrame> frames, bool flush)
     {
+        long added = 0, queued;
+        var fits = true;
+        bool startPump;
         lock (this)
         {
             if (_closing)
                 return true; // closing: frames are discarded, this is not a slow consumer
             var outbound = _outbound ??= new Queue<OutboundFrame>();
+            var limit = Settings.SendQueueLimit;
             foreach (var frame in frames)
             {
-                if (_queuedBytes + frame.Size > _settings.SendQueueLimit)
-                    return false;
-                _queuedBytes += frame.Size;
+                var cost = OutboundGauge.Cost(frame);
+                if (_queuedBytes + cost > limit)
+                {
+                    fits = false;
+                    break;
+                }
+
+                _queuedBytes += cost;
+                added += cost;
                 outbound.Enqueue(frame);
             }
 
+            queued = _queuedBytes;
             _queueGrown |= outbound.Count > 16;
-            if (!flush || !StartPumpLocked())
-                return true; // the next Flush sends them, or the running pump takes them
+            startPump = fits && flush && StartPumpLocked(); // else the next Flush sends them, or the running pump takes them
         }
 
-        SchedulePump();
-        return true;
+        if (added != 0)
+            _shared.Queued(added, queued);
+        if (startPump)
+            SchedulePump();
+        return fits;
     }
 
     public void Joined() => _joined?.TrySetResult();
@@ -156,7 +180,7 @@ internal sealed class PushWebSocket : IClientConnection
         lock (this)
         {
             _started = true;
-            if ((QueuedFrames == 0 && !_closing) || !StartPumpLocked())
+            if ((!HasQueued && !_closing) || !StartPumpLocked())
                 return;
         }
 
@@ -167,7 +191,7 @@ internal sealed class PushWebSocket : IClientConnection
     {
         lock (this)
         {
-            if (!_started || QueuedFrames == 0 || !StartPumpLocked())
+            if (!_started || !HasQueued || !StartPumpLocked())
                 return; // nothing to send, or the running pump takes it
         }
 
@@ -186,6 +210,8 @@ internal sealed class PushWebSocket : IClientConnection
     /// <summary>Called by the <see cref="ConnectionTracker"/> every sweep: pings an idle connection, aborts one that does not answer.</summary>
     public void KeepAlive(long now, long intervalMs, long timeoutMs)
     {
+        if (_receivePaused)
+            return; // not reading for backpressure: its pongs wait unread (the receive loop refreshes the time when it resumes)
         var lastReceived = Volatile.Read(ref _lastReceived);
         var pingSentAt = _pingSentAt;
         if (pingSentAt != 0)
@@ -199,7 +225,7 @@ internal sealed class PushWebSocket : IClientConnection
             }
         }
 
-        if (pingSentAt == 0 && now - lastReceived >= intervalMs && SendControl(PingFrame))
+        if (pingSentAt == 0 && now - lastReceived >= intervalMs && SendPing())
             _pingSentAt = now;
     }
 
@@ -221,12 +247,12 @@ internal sealed class PushWebSocket : IClientConnection
             {
                 // Once closing, what the client still sends is read only to find its close reply, and only
                 // up to this many bytes: a client that floods instead gets TCP backpressure, then the abort.
-                long drainBudget = _settings.MaxMessageSize + DrainAllowance;
+                long drainBudget = Settings.MaxMessageSize + DrainAllowance;
                 var reading = true;
                 while (reading)
                 {
                     if (_unparseable && linger is null)
-                        linger = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(_settings.CloseTimeout.Ticks, Linger.Ticks)));
+                        linger = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(Settings.CloseTimeout.Ticks, Linger.Ticks)));
 
                     var result = await Input.ReadAsync(linger?.Token ?? default).ConfigureAwait(false);
                     Volatile.Write(ref _lastReceived, Environment.TickCount64);
@@ -234,8 +260,13 @@ internal sealed class PushWebSocket : IClientConnection
                     var stop = Process(ref buffer);
                     if (IsClosing)
                         drainBudget -= result.Buffer.Length - buffer.Length;
-                    Input.AdvanceTo(buffer.Start, buffer.End);
-                    reading = !(stop || drainBudget < 0 || result.IsCompleted || result.IsCanceled);
+                    var paused = _receivePaused || _pongWritten is not null;
+
+                    // Paused: what was not parsed yet stays unexamined, so the next read returns it at once.
+                    Input.AdvanceTo(buffer.Start, paused ? buffer.Start : buffer.End);
+                    reading = !(stop || drainBudget < 0 || ((result.IsCompleted || result.IsCanceled) && !paused));
+                    if (paused)
+                        await ResumeAsync().ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (linger?.IsCancellationRequested == true)
@@ -270,24 +301,14 @@ internal sealed class PushWebSocket : IClientConnection
         Input.Complete();
     }
 
-    /// <summary>
-    /// Queues a control frame. Pongs count against the queue limit like data: a client that floods
-    /// pings without reading its pongs is a slow consumer. Returns false when closing or over the limit.
-    /// </summary>
-    private bool SendControl(OutboundFrame frame)
+    /// <summary>Queues a keepalive ping (the one shared frame; not counted). Returns false when closing.</summary>
+    private bool SendPing()
     {
         lock (this)
         {
             if (_closing)
                 return false;
-            if (frame.Kind == FrameKind.Pong)
-            {
-                if (_queuedBytes + frame.Size > _settings.SendQueueLimit)
-                    return false;
-                _queuedBytes += frame.Size;
-            }
-
-            (_outbound ??= new Queue<OutboundFrame>()).Enqueue(frame);
+            (_outbound ??= new Queue<OutboundFrame>()).Enqueue(PingFrame);
             if (!StartPumpLocked())
                 return true;
         }
@@ -296,9 +317,74 @@ internal sealed class PushWebSocket : IClientConnection
         return true;
     }
 
+    /// <summary>
+    /// Answers a ping. Only the latest pong is kept, in one small buffer the connection reuses, and it
+    /// leaves before queued data. When the previous pong has not left yet (the client pings but does not
+    /// read), this one replaces it and the receive loop stops reading until it is written, so TCP slows a
+    /// ping flood down instead of the server holding its pongs.
+    /// </summary>
+    private void SendPong(ReadOnlySpan<byte> payload)
+    {
+        lock (this)
+        {
+            if (_closing)
+                return;
+            var pong = _pong ??= new byte[2 + FrameHeader.MaxControlPayload];
+            OutboundFrame.WriteHeader(pong, (byte)FrameKind.Pong, payload.Length);
+            payload.CopyTo(pong.AsSpan(2));
+            if (_pongPending)
+                _pongWritten ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pongPending = true;
+            if (!StartPumpLocked())
+                return;
+        }
+
+        SchedulePump();
+    }
+
+    /// <summary>The receive loop paused after a message: waits (never blocking a thread) until the fan-out caught up or the pending pong left.</summary>
+    private async Task ResumeAsync()
+    {
+        if (_receivePaused)
+        {
+            await _shared.Pressure!.WaitAsync().ConfigureAwait(false);
+            _receivePaused = false;
+        }
+
+        Task? pongWritten;
+        lock (this)
+            pongWritten = _closing ? null : _pongWritten?.Task;
+        if (pongWritten is not null)
+            await pongWritten.ConfigureAwait(false);
+        Volatile.Write(ref _lastReceived, Environment.TickCount64); // it was alive; its pongs were waiting unread
+    }
+
+    /// <summary>Drops what is queued (the connection is closing and discards it) and gives its bytes back to the node's gauge. Under the lock.</summary>
+    private long DropQueueLocked()
+    {
+        var freed = _queuedBytes;
+        _queuedBytes = 0;
+        _outbound = null;
+        _pongPending = false;
+        return freed;
+    }
+
+    private void ReleasePongWaiter()
+    {
+        TaskCompletionSource? waiter;
+        lock (this)
+        {
+            waiter = _pongWritten;
+            _pongWritten = null;
+        }
+
+        waiter?.TrySetResult();
+    }
+
     private void RequestClose(ushort code, string reason, bool discardQueue)
     {
         bool startPump;
+        long freed = 0;
         lock (this)
         {
             if (_closing)
@@ -307,10 +393,15 @@ internal sealed class PushWebSocket : IClientConnection
             _closeCode = code;
             _closeReason = reason;
             _discardQueue = discardQueue;
+            if (discardQueue)
+                freed = DropQueueLocked(); // its memory goes back now, not when the socket drains
             _sendDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             startPump = StartPumpLocked(); // else the running pump sends the close frame when it is done
         }
 
+        if (freed != 0)
+            _shared.Gauge.Add(-freed);
+        ReleasePongWaiter();
         if (startPump)
             SchedulePump();
         _ = AbortAfterCloseTimeoutAsync();
@@ -318,7 +409,7 @@ internal sealed class PushWebSocket : IClientConnection
 
     private async Task AbortAfterCloseTimeoutAsync()
     {
-        await Task.Delay(_settings.CloseTimeout).ConfigureAwait(false);
+        await Task.Delay(Settings.CloseTimeout).ConfigureAwait(false);
         Abort("close handshake timed out");
     }
 
@@ -346,9 +437,12 @@ internal sealed class PushWebSocket : IClientConnection
             while (true)
             {
                 bool closeFrameWritten;
+                long freed;
+                bool pongWritten;
                 lock (this)
                 {
-                    var written = WriteQueuedLocked();
+                    pongWritten = WritePongLocked();
+                    var written = WriteQueuedLocked(out freed);
 
                     closeFrameWritten = _closing && !_closeSent && QueuedFrames == 0;
                     if (closeFrameWritten)
@@ -356,7 +450,7 @@ internal sealed class PushWebSocket : IClientConnection
                         WriteCloseFrame(_closeCode, _closeReason);
                         _closeSent = true;
                     }
-                    else if (written == 0 && QueuedFrames == 0)
+                    else if (written == 0 && !pongWritten && !HasQueued)
                     {
                         if (_queueGrown)
                         {
@@ -369,6 +463,10 @@ internal sealed class PushWebSocket : IClientConnection
                     }
                 }
 
+                if (freed != 0)
+                    _shared.Gauge.Add(-freed);
+                if (pongWritten)
+                    ReleasePongWaiter();
                 var flushed = await Output.FlushAsync().ConfigureAwait(false);
                 if (closeFrameWritten || flushed.IsCompleted || flushed.IsCanceled)
                     break;
@@ -381,26 +479,31 @@ internal sealed class PushWebSocket : IClientConnection
 
         // The close frame is out, or the connection is gone: nothing more will be sent.
         TaskCompletionSource? sendDone;
+        long dropped;
         lock (this)
         {
             _closeSent = true;
             _closing = true;
-            _outbound = null;
-            _queuedBytes = 0;
+            dropped = DropQueueLocked();
             _sendDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             sendDone = _sendDone;
         }
 
+        if (dropped != 0)
+            _shared.Gauge.Add(-dropped);
+        ReleasePongWaiter();
         sendDone.TrySetResult();
     }
 
     /// <summary>
     /// Moves queued frames into the pipe, up to <see cref="FlushThreshold"/> bytes, copying them into the
     /// pipe's buffer directly and advancing once per buffer rather than once per frame (every Advance
-    /// takes the pipe's lock). Returns the bytes written. Called under the lock.
+    /// takes the pipe's lock). Returns the bytes written, and in <paramref name="freed"/> the queue memory
+    /// they held. Called under the lock.
     /// </summary>
-    private int WriteQueuedLocked()
+    private int WriteQueuedLocked(out long freed)
     {
+        freed = 0;
         var outbound = _outbound;
         if (outbound is null)
             return 0;
@@ -410,10 +513,14 @@ internal sealed class PushWebSocket : IClientConnection
         var filled = 0;
         while (written < FlushThreshold && outbound.TryDequeue(out var frame))
         {
-            var isData = frame.Kind is FrameKind.Text or FrameKind.Binary;
             if (frame.Kind != FrameKind.Ping)
-                _queuedBytes -= frame.Size; // data and pongs are counted
-            if (_discardQueue && (isData || _closing))
+            {
+                var cost = OutboundGauge.Cost(frame); // data is counted; the keepalive ping is not
+                _queuedBytes -= cost;
+                freed += cost;
+            }
+
+            if (_discardQueue)
                 continue;
 
             var bytes = frame.Encoded;
@@ -433,6 +540,20 @@ internal sealed class PushWebSocket : IClientConnection
         if (filled > 0)
             output.Advance(filled);
         return written;
+    }
+
+    /// <summary>Writes the pending pong into the pipe, ahead of queued data. Returns whether there was one. Under the lock.</summary>
+    private bool WritePongLocked()
+    {
+        if (!_pongPending)
+            return false;
+        _pongPending = false;
+        if (_closing)
+            return true; // no pong after a close frame
+        var length = 2 + (_pong![1] & 0x7F);
+        _pong.AsSpan(0, length).CopyTo(Output.GetSpan(length));
+        Output.Advance(length);
+        return true;
     }
 
     private void WriteCloseFrame(ushort code, string reason)
@@ -494,6 +615,8 @@ internal sealed class PushWebSocket : IClientConnection
             _inFrame = false;
             if (EndFrame())
                 return true;
+            if (_receivePaused || _pongWritten is not null)
+                return false; // backpressure: the rest of the buffer waits
         }
     }
 
@@ -521,7 +644,7 @@ internal sealed class PushWebSocket : IClientConnection
             return;
         }
 
-        if (header.PayloadLength > _settings.MaxMessageSize - _messageLength) // no overflow for huge declared lengths
+        if (header.PayloadLength > Settings.MaxMessageSize - _messageLength) // no overflow for huge declared lengths
         {
             Fail(CloseCodes.MessageTooBig, CloseCodes.Reasons.MessageTooBig);
             return;
@@ -529,7 +652,6 @@ internal sealed class PushWebSocket : IClientConnection
 
         if (!continuation)
             _messageOpcode = header.Opcode;
-        EnsureMessageCapacity(_messageLength + (int)header.PayloadLength);
     }
 
     private void CopyPayload(ReadOnlySequence<byte> payload)
@@ -544,6 +666,7 @@ internal sealed class PushWebSocket : IClientConnection
         }
         else
         {
+            EnsureMessageCapacity(_messageLength + (int)payload.Length); // grows with the bytes that arrived, not the declared length
             destination = _message.AsSpan(_messageLength, (int)payload.Length);
             _messageLength += (int)payload.Length;
         }
@@ -577,6 +700,8 @@ internal sealed class PushWebSocket : IClientConnection
         ReturnMessageBuffer();
         if (closeCode != 0)
             Fail(closeCode, closeCode == CloseCodes.RateLimited ? CloseCodes.Reasons.RateLimited : "");
+        else if (_shared.Pressure is { IsBehind: true })
+            _receivePaused = true; // the fan-out is behind: read no more until it catches up
         return false;
     }
 
@@ -591,8 +716,10 @@ internal sealed class PushWebSocket : IClientConnection
                 peerClosed = true;
                 break;
             case Opcode.Ping when !_discardFrame:
-                if (!SendControl(new OutboundFrame(payload, FrameKind.Pong)) && !IsClosing)
-                    Fail(CloseCodes.SlowConsumer, CloseCodes.Reasons.SlowConsumer); // pings, but its pongs are not read
+                if (_session!.OnPing(payload.Length) is var closeCode && closeCode != 0)
+                    Fail(closeCode, CloseCodes.Reasons.RateLimited);
+                else
+                    SendPong(payload);
                 break;
             // Pong: any read already counts as a sign of life.
         }
@@ -640,11 +767,13 @@ internal sealed class PushWebSocket : IClientConnection
         ReturnMessageBuffer();
     }
 
+    /// <summary>Makes room for <paramref name="needed"/> bytes, at least doubling (up to the largest message) so a long message costs few copies.</summary>
     private void EnsureMessageCapacity(int needed)
     {
         if (_message is not null && _message.Length >= needed)
             return;
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, 1024));
+        var doubled = Math.Min(2L * (_message?.Length ?? 0), Settings.MaxMessageSize);
+        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Max(Math.Max(needed, doubled), 1024));
         if (_message is not null)
         {
             _message.AsSpan(0, _messageLength).CopyTo(bigger);
