@@ -13,8 +13,9 @@ namespace ActorPush.Host.Transport;
 /// <c>backpressure-max-pause</c> at the latest. No thread blocks: every paused loop awaits one shared task,
 /// which a timer completes (it runs only while someone waits).
 ///
-/// The node-wide mark is at most a quarter of <c>send-queue-limit</c> per open connection, so a node with
-/// few readers pauses publishers before a reader's queue can reach its limit.
+/// The node-wide mark is at most a quarter of <c>send-queue-limit</c> per open connection, and the broadcast
+/// mark at most a quarter of <c>send-queue-limit</c> (every broadcast lands in every reader's queue), so a
+/// node with few readers or small queues pauses publishers before a reader's queue can reach its limit.
 /// </summary>
 internal sealed class FanOutPressure : IDisposable
 {
@@ -23,6 +24,7 @@ internal sealed class FanOutPressure : IDisposable
     private readonly Func<long> _broadcastBacklog;
     private readonly ConnectionTracker _tracker;
     private readonly ActorPushSettings _settings;
+    private readonly long _broadcastHighWater;
     private readonly long _maxPauseTicks;
     private readonly Timer _timer;
     private readonly Lock _lock = new();
@@ -35,6 +37,7 @@ internal sealed class FanOutPressure : IDisposable
         _broadcastBacklog = broadcastBacklog;
         _tracker = tracker;
         _settings = settings;
+        _broadcastHighWater = Math.Min(settings.BackpressureBroadcastHighWater, settings.SendQueueLimit / 4);
         _maxPauseTicks = (long)(settings.BackpressureMaxPause.TotalSeconds * Stopwatch.Frequency);
         _timer = new Timer(static state => ((FanOutPressure)state!).Poll(), this, Timeout.Infinite, Timeout.Infinite);
     }
@@ -43,9 +46,9 @@ internal sealed class FanOutPressure : IDisposable
     public long HighWater => Math.Min(_settings.BackpressureHighWater, Math.Max(1, _tracker.Count) * (_settings.SendQueueLimit / 4));
 
     /// <summary>Whether the fan-out is over a high-water mark now.</summary>
-    public bool IsBehind => _gauge.Total > HighWater || _broadcastBacklog() > _settings.BackpressureBroadcastHighWater;
+    public bool IsBehind => _gauge.Total > HighWater || _broadcastBacklog() > _broadcastHighWater;
 
-    private bool IsCalm => _gauge.Total <= HighWater / 2 && _broadcastBacklog() <= _settings.BackpressureBroadcastHighWater / 2;
+    private bool IsCalm => _gauge.Total <= HighWater / 2 && _broadcastBacklog() <= _broadcastHighWater / 2;
 
     /// <summary>A task that completes when the fan-out is below half its marks, or after the longest pause.</summary>
     public Task WaitAsync()

@@ -1,0 +1,101 @@
+using System.Buffers.Binary;
+using System.Net.WebSockets;
+using ActorPush.Host.Tests.Infrastructure;
+
+namespace ActorPush.Host.Tests;
+
+/// <summary>
+/// A publisher that outpaces the fan-out is slowed (its socket is not read while the fan-out is behind),
+/// never served by cutting the readers that keep reading; everything it sent still arrives, in order.
+/// </summary>
+public sealed class BackpressureTests
+{
+    [Fact]
+    public async Task A_burst_of_40_messages_of_64_KiB_reaches_500_readers_in_order_and_cuts_none()
+    {
+        const int readers = 500;
+        const int messages = 40;
+        await using var server = await PushServer.StartAsync(); // shipped defaults: backpressure on, 1 MiB send queues
+        var sockets = new ClientWebSocket[readers];
+        for (var batch = 0; batch < readers; batch += 50)
+            await Task.WhenAll(Enumerable.Range(batch, 50).Select(async i => sockets[i] = await server.ConnectOnlyAsync($"reader{i}")));
+        using var publisher = await server.ConnectOnlyAsync("publisher");
+        await server.WaitForConnectionsAsync(readers + 1);
+
+        var reading = sockets.Select(socket => ReadSequenceAsync(socket, messages)).ToArray();
+        var echo = ReadSequenceAsync(publisher, messages);
+        var payload = new byte[64 * 1024];
+        for (var i = 0; i < messages; i++) // as fast as the socket takes them: 2.5 MiB, 40 x more than a reader may queue
+        {
+            BinaryPrimitives.WriteInt32BigEndian(payload, i);
+            await publisher.SendAsync(payload, WebSocketMessageType.Binary, true, CancellationToken.None);
+        }
+
+        var received = await Task.WhenAll(reading);
+        Assert.All(received, sequence => Assert.Equal(Enumerable.Range(0, messages), sequence));
+        Assert.Equal(Enumerable.Range(0, messages), await echo);
+        Assert.Equal(0, server.Metrics.SlowConsumerDisconnects);
+        Assert.Equal(messages, server.Metrics.MessagesIn);
+        foreach (var socket in sockets)
+            socket.Dispose();
+    }
+
+    [Fact]
+    public async Task A_client_sending_10000_messages_as_fast_as_it_can_gets_all_of_them_to_every_reader()
+    {
+        const int messages = 10_000;
+        await using var server = await PushServer.StartAsync();
+        using var alice = await server.ConnectAsync("alice");
+        using var bob = await server.ConnectAsync("bob");
+        using var sender = await server.ConnectAsync("sender");
+
+        var readers = new[] { alice, bob, sender }.Select(socket => ReadSequenceAsync(socket, messages)).ToArray();
+        var payload = new byte[512];
+        for (var i = 0; i < messages; i++)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(payload, i);
+            await sender.SendAsync(payload, WebSocketMessageType.Binary, true, CancellationToken.None);
+        }
+
+        foreach (var sequence in await Task.WhenAll(readers))
+            Assert.Equal(Enumerable.Range(0, messages), sequence);
+        Assert.Equal(0, server.Metrics.SlowConsumerDisconnects);
+    }
+
+    [Fact]
+    public async Task A_burst_into_few_readers_with_a_small_send_queue_is_slowed_not_cut()
+    {
+        // Three readers and a 256 KiB send queue: the marks follow the open connections and the queue
+        // limit, so a burst of 2 MiB is held back before any reader's queue reaches its limit.
+        await using var server = await PushServer.StartAsync("actorpush.client.send-queue-limit = 256 KiB");
+        using var alice = await server.ConnectAsync("alice");
+        using var bob = await server.ConnectAsync("bob");
+        using var sender = await server.ConnectAsync("sender");
+        const int messages = 64;
+
+        var readers = new[] { alice, bob, sender }.Select(socket => ReadSequenceAsync(socket, messages)).ToArray();
+        var payload = new byte[32 * 1024];
+        for (var i = 0; i < messages; i++)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(payload, i);
+            await sender.SendAsync(payload, WebSocketMessageType.Binary, true, CancellationToken.None);
+        }
+
+        foreach (var sequence in await Task.WhenAll(readers))
+            Assert.Equal(Enumerable.Range(0, messages), sequence);
+        Assert.Equal(0, server.Metrics.SlowConsumerDisconnects);
+    }
+
+    /// <summary>Reads <paramref name="count"/> messages and returns the sequence number each starts with.</summary>
+    private static async Task<List<int>> ReadSequenceAsync(WebSocket socket, int count)
+    {
+        var sequence = new List<int>(count);
+        while (sequence.Count < count)
+        {
+            var message = await socket.ReceiveMessageAsync(TimeSpan.FromSeconds(60));
+            sequence.Add(BinaryPrimitives.ReadInt32BigEndian(message.Payload));
+        }
+
+        return sequence;
+    }
+}
