@@ -4,10 +4,15 @@ using ActorPush.Host.Tests.Infrastructure;
 
 namespace ActorPush.Host.Tests;
 
+/// <summary>Tests that move a lot of data (here 1.25 GB through loopback) run alone, so they do not starve tests that run beside them.</summary>
+[CollectionDefinition(nameof(HeavyLoadCollection), DisableParallelization = true)]
+public sealed class HeavyLoadCollection;
+
 /// <summary>
 /// A publisher that outpaces the fan-out is slowed (its socket is not read while the fan-out is behind),
 /// never served by cutting the readers that keep reading; everything it sent still arrives, in order.
 /// </summary>
+[Collection(nameof(HeavyLoadCollection))]
 public sealed class BackpressureTests
 {
     [Fact]
