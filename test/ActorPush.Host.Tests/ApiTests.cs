@@ -206,6 +206,22 @@ public sealed class ApiTests
         Assert.Contains(expectedText, JsonDocument.Parse(text).RootElement.GetProperty("error").GetString());
     }
 
+    [Theory]
+    [InlineData("text/plain; charset=\"utf-8\"")]
+    [InlineData("text/plain; charset=\"UTF-8\"")]
+    [InlineData("application/json; charset=utf8")]
+    public async Task A_quoted_or_differently_spelled_utf8_charset_is_accepted(string contentType)
+    {
+        await using var server = await PushServer.StartAsync();
+        using var alice = await server.ConnectAsync("alice");
+        using var http = server.Http();
+
+        var (status, _) = await http.PostBytesAsync("/api/broadcast", "{\"q\":1}"u8.ToArray(), contentType);
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal("{\"q\":1}", await alice.ReceiveTextAsync());
+    }
+
     [Fact]
     public async Task Missing_content_type_gets_415_and_invalid_utf8_text_gets_400()
     {

@@ -53,7 +53,7 @@ internal static class PushBody
         if (type.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
             return FrameKind.Binary;
         var isText = type.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || type.Equals("application/json", StringComparison.OrdinalIgnoreCase);
-        var charset = media.Charset.Value;
+        var charset = HeaderUtilities.RemoveQuotes(media.Charset).Value; // charset="utf-8" is the same as charset=utf-8
         if (!isText || (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)))
             return null;
         return FrameKind.Text;

@@ -87,6 +87,9 @@ public sealed record ActorPushSettings
     /// <summary>Clock difference tolerated when checking a token's <c>exp</c> and <c>nbf</c>.</summary>
     public required TimeSpan JwtClockSkew { get; init; }
 
+    /// <summary>Longest a token may still be valid for when presented (exp minus now); zero: no limit.</summary>
+    public required TimeSpan JwtMaxLifetime { get; init; }
+
     /// <summary>Whether a quiet process gives the memory of its last burst back (see <c>memory.trim</c>).</summary>
     public required bool MemoryTrim { get; init; }
 
@@ -132,6 +135,7 @@ public sealed record ActorPushSettings
             ApiAskTimeout = Duration(config, "api.ask-timeout", min: TimeSpan.FromMilliseconds(10)),
             JwtSecret = Secret(config, "auth.jwt-secret", minBytes: MinJwtSecretBytes),
             JwtClockSkew = Duration(config, "auth.clock-skew", min: TimeSpan.Zero),
+            JwtMaxLifetime = Duration(config, "auth.max-token-lifetime", min: TimeSpan.Zero),
             MemoryTrim = Flag(config, "memory.trim"),
             MemoryTrimQuietPeriod = Duration(config, "memory.trim-quiet-period", min: TimeSpan.FromMilliseconds(100)),
             MemoryTrimQuietRate = Size(config, "memory.trim-quiet-rate", min: 0, max: long.MaxValue),

@@ -18,7 +18,7 @@ public sealed class HandshakePolicy
     public HandshakePolicy(ActorPushSettings settings)
     {
         _origins = new OriginRules(settings.AllowedOrigins);
-        _tokens = settings.JwtSecret is { } secret ? new TokenValidator(secret, settings.JwtClockSkew) : null;
+        _tokens = settings.JwtSecret is { } secret ? new TokenValidator(secret, settings.JwtClockSkew, settings.JwtMaxLifetime) : null;
         _maxTopics = settings.Actors.MaxTopicsPerConnection;
         Connections = new ConnectionLimiter(settings.MaxConnections, settings.MaxConnectionsPerUser);
     }

@@ -71,6 +71,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
             catch (OperationCanceledException) when (handshakeTimeout.IsCancellationRequested)
             {
                 LogHandshakeTimedOut(_logger, connection.ConnectionId);
+                await TryRespondAsync(connection, 408, "the request head did not arrive within 10 s"); // as Kestrel answers a slow head
                 return false;
             }
             catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException)
@@ -242,6 +243,20 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         output.Write(body);
         await output.FlushAsync();
         await output.CompleteAsync();
+    }
+
+    /// <summary><see cref="RespondAsync"/> to a peer that may be gone already: a failed write is nothing to report.</summary>
+    private static async Task TryRespondAsync(ConnectionContext connection, int status, string text)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await RespondAsync(connection, status, text).WaitAsync(deadline.Token);
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
+        {
+            // the peer went away or does not read: the connection is closed either way
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "WebSocket connected for {UserId} ({ConnectionId})")]

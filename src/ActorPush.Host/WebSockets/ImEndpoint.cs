@@ -12,8 +12,16 @@ internal static class ImEndpoint
 {
     public const string NotAHandshake = "/im expects a WebSocket upgrade as the first request on its connection";
 
+    public const string AbsoluteForm = "a WebSocket handshake must name its target in origin form (GET /im?... HTTP/1.1), not as an absolute URL";
+
     public static IResult Handle(HttpContext context)
     {
+        // An absolute-form target (GET http://host/im?... HTTP/1.1, what a client configured for a forward proxy
+        // sends) is a real handshake the transport did not recognise: say so instead of "not a handshake".
+        var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "/";
+        if (!rawTarget.StartsWith('/') && context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase))
+            return Results.Text(AbsoluteForm + "\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
+
         context.Response.Headers.Upgrade = "websocket";
         return Results.Text(NotAHandshake + "\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status426UpgradeRequired);
     }

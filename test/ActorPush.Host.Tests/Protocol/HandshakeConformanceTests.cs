@@ -225,18 +225,34 @@ public sealed class HandshakeConformanceTests
     }
 
     [Fact]
-    public async Task Client_that_sends_half_a_head_and_stops_is_dropped_after_the_10s_handshake_timeout()
+    public async Task Client_that_sends_half_a_head_and_stops_gets_408_and_is_dropped_after_the_10s_handshake_timeout()
     {
         await using var server = await PushServer.StartAsync();
         await using var client = await RawWebSocketClient.ConnectAsync(server.BaseUri);
 
         await client.SendAsync("GET /im?user_id=alice HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: web"u8.ToArray());
-        // Waits for the event (EOF/reset), not a sleep; the deadline is only there so a server that never
-        // drops the client fails the test instead of hanging it.
+        // Waits for the events (the answer, then EOF/reset), not a sleep; the deadline is only there so a server
+        // that never drops the client fails the test instead of hanging it.
+        var response = await client.ReadHttpResponseAsync(TimeSpan.FromSeconds(40));
         var end = await client.ReadToEndAsync(TimeSpan.FromSeconds(40));
+
+        Assert.Equal(408, response?.Status);
 
         Assert.NotEqual(StreamEnd.None, end);
         Assert.Equal(0, (await server.StatsAsync()).Connections);
+    }
+
+    [Fact]
+    public async Task A_handshake_with_an_absolute_form_target_gets_400_saying_so_not_426()
+    {
+        await using var server = await PushServer.StartAsync();
+        await using var client = await RawWebSocketClient.ConnectAsync(server.BaseUri);
+
+        await client.SendAsync(RawWebSocketClient.Handshake("http://127.0.0.1/im?user_id=alice") /* Host: 127.0.0.1 matches the authority */);
+        var response = await client.ReadHttpResponseAsync(Deadline);
+
+        Assert.Equal(400, response?.Status);
+        Assert.Contains("origin form", response!.BodyText);
     }
 
     [Fact]
