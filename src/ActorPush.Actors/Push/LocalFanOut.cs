@@ -66,7 +66,15 @@ public sealed class LocalFanOut
 
     /// <summary>Encodes the frame this node's recipients share and hands it to the actor that owns <paramref name="target"/>.</summary>
     public void Deliver(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind) =>
-        Deliver(target, new OutboundFrame(payload, kind));
+        Deliver(target, new OutboundFrame(payload, kind, StreamOf(target)));
+
+    /// <summary>The stream actorpush.v1 clients are told a message to <paramref name="target"/> came on.</summary>
+    public static PushStream StreamOf(PushTarget target) => target.Kind switch
+    {
+        PushTargetKind.Everyone => PushStream.Broadcast,
+        PushTargetKind.User => PushStream.User,
+        _ => PushStream.Topic(target.Name),
+    };
 
     /// <summary>Hands an already encoded frame to the actor that owns <paramref name="target"/> on this node.</summary>
     public void Deliver(PushTarget target, OutboundFrame frame)
@@ -91,7 +99,7 @@ public sealed class LocalFanOut
         var client = ClientActor.Start(_system, userId, connection, _registry);
         foreach (var topic in topics)
             _topics.Tell(new Subscribe(topic, client), ActorRefs.NoSender);
-        return new PushClient(client);
+        return new PushClient(client, _topics);
     }
 
     /// <summary>Applies a user command (server-side subscribe/unsubscribe, kick) to this node's connections of the user.</summary>

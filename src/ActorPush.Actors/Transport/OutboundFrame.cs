@@ -26,11 +26,14 @@ public sealed class OutboundFrame : INoSerializationVerificationNeeded, IDeadLet
 {
     private readonly byte[] _encoded;
     private readonly int _headerLength;
+    private OutboundFrame? _enveloped;
 
     /// <summary>Copies <paramref name="payload"/> once, behind its frame header.</summary>
-    public OutboundFrame(ReadOnlySpan<byte> payload, FrameKind kind)
+    /// <param name="stream">The stream v1 clients are told it came on; <see cref="PushStream.Broadcast"/> when null.</param>
+    public OutboundFrame(ReadOnlySpan<byte> payload, FrameKind kind, PushStream? stream = null)
     {
         Kind = kind;
+        Stream = stream ?? PushStream.Broadcast;
         _headerLength = HeaderLength(payload.Length);
         _encoded = new byte[_headerLength + payload.Length];
         WriteHeader(_encoded, (byte)kind, payload.Length);
@@ -38,6 +41,16 @@ public sealed class OutboundFrame : INoSerializationVerificationNeeded, IDeadLet
     }
 
     public FrameKind Kind { get; }
+
+    /// <summary>The stream this message travels on; null for a frame that already is an actorpush.v1 envelope.</summary>
+    public PushStream? Stream { get; }
+
+    /// <summary>
+    /// This message as <c>actorpush.v1</c> clients get it: its envelope, encoded the first time a v1 recipient
+    /// asks and then shared by all of them (so a stream is encoded once per protocol, not per recipient).
+    /// A frame that is an envelope already (welcome, ack, keepalive) is itself.
+    /// </summary>
+    public OutboundFrame Enveloped => Stream is null ? this : _enveloped ?? EncodeEnvelope(Stream);
 
     /// <summary>The message itself, without the frame header.</summary>
     public ReadOnlyMemory<byte> Payload => _encoded.AsMemory(_headerLength);
@@ -48,6 +61,20 @@ public sealed class OutboundFrame : INoSerializationVerificationNeeded, IDeadLet
 
     /// <summary>Bytes this frame costs in a connection's outbound queue.</summary>
     public int Size => _encoded.Length;
+
+    /// <summary>A text frame that is an actorpush.v1 envelope already: v1 clients get it as it is.</summary>
+    public static OutboundFrame Envelope(ReadOnlySpan<byte> json) => new(json, FrameKind.Text, envelope: true);
+
+    private OutboundFrame(ReadOnlySpan<byte> payload, FrameKind kind, bool envelope)
+        : this(payload, kind)
+    {
+        if (envelope)
+            Stream = null;
+    }
+
+    // Recipients on several threads may race here: one envelope wins and everybody shares it.
+    private OutboundFrame EncodeEnvelope(PushStream stream) =>
+        Interlocked.CompareExchange(ref _enveloped, Envelopes.Message(this, stream), null) ?? _enveloped!;
 
     /// <summary>Length of a server frame header for a payload of <paramref name="payloadLength"/> bytes.</summary>
     public static int HeaderLength(int payloadLength) => payloadLength switch

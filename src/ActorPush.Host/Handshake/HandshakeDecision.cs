@@ -15,6 +15,9 @@ public sealed record Accepted(string UserId, IReadOnlyList<string> Topics) : Han
     /// failed) must dispose it. Disposing is idempotent.
     /// </summary>
     public ConnectionLease? Lease { get; init; }
+
+    /// <summary>The token's <c>topics</c> claim (null: any topic); topics subscribed later on the socket obey it too.</summary>
+    public IReadOnlySet<string>? AllowedTopics { get; init; }
 }
 
 /// <summary>The handshake is refused before any upgrade.</summary>

@@ -61,7 +61,7 @@ public sealed class HandshakePolicy
             return Refuse(StatusCodes.Status403Forbidden, $"token does not allow topic {forbidden}");
 
         var lease = Connections.TryAcquire(userId, out var refusal);
-        return lease is null ? refusal! : new Accepted(userId, topics) { Lease = lease };
+        return lease is null ? refusal! : new Accepted(userId, topics) { Lease = lease, AllowedTopics = allowedTopics };
     }
 
     private static Refused Refuse(int status, string text) => new(status, text);

@@ -20,6 +20,7 @@ internal sealed class ClientSession
     private readonly RateLimiter? _rateLimiter;
     private readonly RateLimiter? _byteLimiter;
     private readonly ConnectionLease? _lease;
+    private EnvelopeRequests? _envelopes;
     private bool _rateLimited;
 
     private ClientSession(PushClient client, ClientSessionContext context, ConnectionLease? lease)
@@ -39,12 +40,16 @@ internal sealed class ClientSession
     /// Starts the connection's push client and subscribes it to the handshake's topics. The session owns
     /// <paramref name="accepted"/>'s connection lease from here on and releases it in <see cref="End"/>.
     /// </summary>
-    public static ClientSession Start(Accepted accepted, IClientConnection connection, ClientSessionContext context)
+    /// <param name="enveloped">The client speaks actorpush.v1: its messages are requests (<see cref="EnvelopeRequests"/>).</param>
+    public static ClientSession Start(Accepted accepted, IClientConnection connection, ClientSessionContext context, bool enveloped = false)
     {
         try
         {
             var client = context.Push.Connect(accepted.UserId, accepted.Topics, connection);
-            return new ClientSession(client, context, accepted.Lease);
+            return new ClientSession(client, context, accepted.Lease)
+            {
+                _envelopes = enveloped ? new EnvelopeRequests(connection, client, context, accepted) : null,
+            };
         }
         catch
         {
@@ -62,7 +67,9 @@ internal sealed class ClientSession
     {
         if (OverRateLimit(payload.Length))
             return CloseCodes.RateLimited;
-        if (_publish == PublishMode.Broadcast)
+        if (_envelopes is not null)
+            _envelopes.OnMessage(payload, kind);
+        else if (_publish == PublishMode.Broadcast)
             _push.Publish(PushTarget.Everyone, payload, kind, Admission.Always); // never refused: backpressure slows the sender instead
         else
             _metrics.ClientFrameDiscarded();

@@ -12,7 +12,8 @@ internal sealed record ParsedHandshake(
     bool IsUpgrade,
     string? Version,
     string? Key,
-    bool HasBody);
+    bool HasBody,
+    string? Protocols = null);
 
 /// <summary>
 /// Reads the HTTP/1.1 request head of a WebSocket handshake with strict limits: the head must end
@@ -113,7 +114,7 @@ internal static class HandshakeParser
         if (text.Count("\r\n") > MaxHeaders)
             return Fail("too many header lines", out problem);
 
-        string? version = null, key = null, origin = null;
+        string? version = null, key = null, origin = null, protocols = null;
         bool upgradeToWebSocket = false, connectionUpgrade = false, hasBody = false;
         var remaining = lineEnd < 0 ? ReadOnlySpan<char>.Empty : text[(lineEnd + 2)..];
         var more = lineEnd >= 0;
@@ -142,6 +143,8 @@ internal static class HandshakeParser
                 version = Join(version, value);
             else if (name.Equals("sec-websocket-key", StringComparison.OrdinalIgnoreCase))
                 key = Join(key, value);
+            else if (name.Equals("sec-websocket-protocol", StringComparison.OrdinalIgnoreCase))
+                protocols = Join(protocols, value);
             else if (name.Equals("origin", StringComparison.OrdinalIgnoreCase))
                 origin = Join(origin, value);
             else if (name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
@@ -151,7 +154,7 @@ internal static class HandshakeParser
         }
 
         var query = queryStart < 0 ? new Dictionary<string, StringValues>() : QueryHelpers.ParseQuery(target[queryStart..].ToString());
-        return new ParsedHandshake(query, origin, upgradeToWebSocket && connectionUpgrade, version, key, hasBody);
+        return new ParsedHandshake(query, origin, upgradeToWebSocket && connectionUpgrade, version, key, hasBody, protocols);
     }
 
     private static ParsedHandshake? Fail(string text, out string? problem)

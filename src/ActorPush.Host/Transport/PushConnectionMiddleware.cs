@@ -27,6 +27,8 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     private static ReadOnlySpan<byte> SwitchingProtocolsHead =>
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "u8;
 
+    private static ReadOnlySpan<byte> V1ProtocolHeader => "\r\nSec-WebSocket-Protocol: actorpush.v1"u8;
+
     private readonly ConnectionDelegate _next;
     private readonly IServiceProvider _services;
     private readonly ActorPushSettings _settings;
@@ -59,7 +61,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     public async Task<bool> OpenAsync(PushWebSocket socket)
     {
         var connection = socket.Connection;
-        (Accepted Accepted, string Key)? handshake;
+        (Accepted Accepted, string Key, bool V1)? handshake;
         using (var handshakeTimeout = new CancellationTokenSource(HandshakeTimeout))
         {
             // Not linked to ConnectionClosed: a peer that goes away completes the read anyway, and a link
@@ -90,7 +92,14 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         {
             var sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
             _transport.Attach(sessionContext);
-            joined = socket.OpenSession(accepted.Accepted.UserId, self => ClientSession.Start(accepted.Accepted, self, sessionContext));
+            if (accepted.V1)
+            {
+                // The welcome is queued first, so it leaves right behind the 101, before any message.
+                socket.Enveloped = true;
+                socket.TrySend([EnvelopeRequests.Welcome(connection.ConnectionId, accepted.Accepted, _settings)], flush: false);
+            }
+
+            joined = socket.OpenSession(accepted.Accepted.UserId, self => ClientSession.Start(accepted.Accepted, self, sessionContext, accepted.V1));
         }
         catch
         {
@@ -101,13 +110,13 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         try
         {
             await joined.WaitAsync(HandshakeTimeout);
-            await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key);
+            await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key, accepted.V1);
         }
         catch (Exception e) when (e is TimeoutException or IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
         {
             socket.Session!.End();
             if (e is TimeoutException)
-                await RespondAsync(connection, 503, "server busy: the connection could not be registered in time");
+                await RefuseAsync(connection, 503, "server busy: the connection could not be registered in time", accepted.V1 ? accepted.Key : null);
             return false;
         }
 
@@ -128,7 +137,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     /// Reads and checks the handshake. Returns the accepted user and key, or null when the request was
     /// handed to ASP.NET Core or refused (the refusal is written here).
     /// </summary>
-    private async Task<(Accepted, string)?> ReadHandshakeAsync(ConnectionContext connection, CancellationToken cancellationToken)
+    private async Task<(Accepted, string, bool)?> ReadHandshakeAsync(ConnectionContext connection, CancellationToken cancellationToken)
     {
         var input = connection.Transport.Input;
         ReadResult result;
@@ -185,15 +194,20 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
             return null;
         }
 
+        // actorpush.v1 clients may hand their token over as a second subprotocol value instead of ?token=.
+        var subprotocols = Subprotocols.Read(parsed!.Protocols);
+        if (subprotocols.Token is { } token && !parsed.Query.ContainsKey("token"))
+            parsed.Query["token"] = token;
+
         var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-        var decision = await _policy.EvaluateAsync(new HandshakeRequest(parsed!.Query, parsed.Origin, remote), cancellationToken);
+        var decision = await _policy.EvaluateAsync(new HandshakeRequest(parsed.Query, parsed.Origin, remote), cancellationToken);
         if (decision is Refused refused)
         {
-            await RespondAsync(connection, refused.Status, refused.Text);
+            await RefuseAsync(connection, refused.Status, refused.Text, subprotocols.V1 ? parsed.Key : null);
             return null;
         }
 
-        return ((Accepted)decision, parsed.Key!);
+        return ((Accepted)decision, parsed.Key!, subprotocols.V1);
     }
 
     private static (int Status, string Text, string Headers)? CheckUpgrade(ParsedHandshake parsed)
@@ -213,8 +227,43 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         return key is { Length: 24 } && Convert.TryFromBase64String(key, decoded, out var written) && written == 16;
     }
 
+    /// <summary>
+    /// Refuses a handshake the policy turned down. A client that asked for actorpush.v1 cannot see an HTTP status
+    /// (a browser reports a failed upgrade as an opaque 1006), so for the statuses it acts on it gets the upgrade
+    /// and then at once a close frame with 4000 + status and the same text; everyone else gets the status.
+    /// </summary>
+    private static async Task RefuseAsync(ConnectionContext connection, int status, string text, string? v1Key)
+    {
+        if (v1Key is null || Subprotocols.RefusalCloseCode(status) is not { } code)
+        {
+            await RespondAsync(connection, status, text);
+            return;
+        }
+
+        var output = connection.Transport.Output;
+        WriteSwitchingProtocols(output, v1Key, v1: true);
+        var reason = Encoding.UTF8.GetBytes(text);
+        var reasonLength = Math.Min(reason.Length, 123);
+        while (reasonLength < reason.Length && reasonLength > 0 && (reason[reasonLength] & 0xC0) == 0x80)
+            reasonLength--; // cut at a character boundary
+        var span = output.GetSpan(4 + reasonLength);
+        span[0] = 0x88;
+        span[1] = (byte)(2 + reasonLength);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(span[2..], code);
+        reason.AsSpan(0, reasonLength).CopyTo(span[4..]);
+        output.Advance(4 + reasonLength);
+        await output.FlushAsync();
+        await output.CompleteAsync();
+    }
+
     /// <summary>Writes the 101 response straight into the pipe (no strings on the way) and flushes it.</summary>
-    private static ValueTask<FlushResult> WriteSwitchingProtocolsAsync(PipeWriter output, string key)
+    private static ValueTask<FlushResult> WriteSwitchingProtocolsAsync(PipeWriter output, string key, bool v1)
+    {
+        WriteSwitchingProtocols(output, key, v1);
+        return output.FlushAsync();
+    }
+
+    private static void WriteSwitchingProtocols(PipeWriter output, string key, bool v1)
     {
         Span<byte> keyAndGuid = stackalloc byte[24 + AcceptGuid.Length];
         Encoding.ASCII.GetBytes(key, keyAndGuid);
@@ -223,12 +272,15 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         SHA1.HashData(keyAndGuid, hash);
 
         var head = SwitchingProtocolsHead;
-        var span = output.GetSpan(head.Length + Base64.GetMaxEncodedToUtf8Length(hash.Length) + 4);
+        var protocol = v1 ? V1ProtocolHeader : [];
+        var span = output.GetSpan(head.Length + Base64.GetMaxEncodedToUtf8Length(hash.Length) + protocol.Length + 4);
         head.CopyTo(span);
         Base64.EncodeToUtf8(hash, span[head.Length..], out _, out var acceptLength);
-        "\r\n\r\n"u8.CopyTo(span[(head.Length + acceptLength)..]);
-        output.Advance(head.Length + acceptLength + 4);
-        return output.FlushAsync();
+        var length = head.Length + acceptLength;
+        protocol.CopyTo(span[length..]);
+        length += protocol.Length;
+        "\r\n\r\n"u8.CopyTo(span[length..]);
+        output.Advance(length + 4);
     }
 
     /// <summary>Refuses the handshake with an HTTP status and a short text, then closes the connection.</summary>

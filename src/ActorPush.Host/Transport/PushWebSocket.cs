@@ -119,6 +119,9 @@ internal sealed class PushWebSocket : IClientConnection
 
     public ClientSession? Session => _session;
 
+    /// <summary>The client asked for actorpush.v1: every message goes out as its shared envelope (<see cref="OutboundFrame.Enveloped"/>).</summary>
+    public bool Enveloped { get; set; }
+
     /// <summary>
     /// Opens the connection's session with <paramref name="start"/> (which starts its ClientActor) and
     /// returns a task that completes once the actor joined the broadcast (see <see cref="Joined"/>).
@@ -142,8 +145,9 @@ internal sealed class PushWebSocket : IClientConnection
                 return true; // closing: frames are discarded, this is not a slow consumer
             var outbound = _outbound ??= new Queue<OutboundFrame>();
             var limit = Settings.SendQueueLimit;
-            foreach (var frame in frames)
+            foreach (var message in frames)
             {
+                var frame = Enveloped ? message.Enveloped : message;
                 var cost = OutboundGauge.Cost(frame);
                 if (_queuedBytes + cost > limit)
                 {
@@ -226,7 +230,11 @@ internal sealed class PushWebSocket : IClientConnection
         }
 
         if (pingSentAt == 0 && now - lastReceived >= intervalMs && SendPing())
+        {
             _pingSentAt = now;
+            if (Enveloped)
+                TrySend([Envelopes.Ping], flush: true); // browsers never show pings to JavaScript: v1 clients see this one
+        }
     }
 
     /// <summary>
