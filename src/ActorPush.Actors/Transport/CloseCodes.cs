@@ -36,6 +36,24 @@ public static class CloseCodes
     /// <summary>4029: the client sent more messages than actorpush.client.rate-limit allows. Reconnect: yes, with backoff; send less.</summary>
     public const ushort RateLimited = 4029;
 
+    // Refusals of an actorpush.v1 handshake (docs/protocol.md): the upgrade is accepted and closed at once with
+    // 4000 + the HTTP status a raw client gets, because a browser cannot see a refused upgrade's status.
+
+    /// <summary>4400: the handshake was malformed (bad user_id or topic). Reconnect: no, fix the request.</summary>
+    public const ushort RefusedBadRequest = 4400;
+
+    /// <summary>4401: missing, bad or expired JWT. Reconnect: once, with a fresh token.</summary>
+    public const ushort RefusedUnauthorized = 4401;
+
+    /// <summary>4403: origin not allowed, user_id not the token's sub, or a topic the token does not allow. Reconnect: no.</summary>
+    public const ushort RefusedForbidden = 4403;
+
+    /// <summary>4429: the user holds actorpush.limits.max-connections-per-user already. Reconnect: yes, after a long pause.</summary>
+    public const ushort RefusedTooManyConnections = 4429;
+
+    /// <summary>4503: the node is at actorpush.limits.max-connections or too busy to register. Reconnect: yes, with backoff.</summary>
+    public const ushort RefusedUnavailable = 4503;
+
     /// <summary>Short reason strings sent in the close frame (at most 123 bytes by RFC 6455).</summary>
     public static class Reasons
     {
