@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ActorPush.Actors.Metrics;
 using ActorPush.Actors.Push;
-using ActorPush.Actors.Settings;
+using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Handshake;
 
@@ -162,7 +162,7 @@ internal sealed class EnvelopeRequests
 
         if (!_topics.Contains(topic))
         {
-            if (_topics.Count >= _context.Settings.MaxTopicsPerConnection)
+            if (_topics.Count >= _context.Settings.Actors.MaxTopicsPerConnection)
             {
                 Reply(Error(id, "too_many_topics", $"already {_topics.Count} topics (actorpush.client.max-topics)"));
                 return;
