@@ -6,6 +6,7 @@ using ActorPush.Host.Api;
 using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
 using ActorPush.Host.Memory;
+using ActorPush.Host.Pages;
 using ActorPush.Host.Transport;
 using ActorPush.Host.WebSockets;
 
@@ -68,6 +69,7 @@ public static class ActorPushServer
         app.MapGet("/ping", () => Results.Text("pong", "text/plain"));
         app.MapGet("/im", ImEndpoint.Handle);
         app.MapPushApi();
+        app.MapStaticPages();
         return app;
     }
 }
