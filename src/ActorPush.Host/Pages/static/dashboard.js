@@ -123,6 +123,7 @@ function draw(id, values, color) {
     `<line x1="0" y1="130" x2="300" y2="130" stroke="#d9dde5" stroke-width="1"/>` +
     `<line x1="0" y1="15" x2="300" y2="15" stroke="#eef0f4" stroke-width="1" stroke-dasharray="3 3"/>` +
     `<text x="2" y="12" font-size="10" fill="#667085">${format(max)}</text>` +
+    `<text x="298" y="140" font-size="9" fill="#98a2b3" text-anchor="end">last 5 min</text>` +
     (values.length > 1 ? `<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2" vector-effect="non-scaling-stroke"/>` : '');
 }
 
