@@ -47,12 +47,25 @@ public sealed class Chromium : IAsyncLifetime
     }
 }
 
-/// <summary>A browser test: skipped, with the reason in the test output, when Chromium is not installed.</summary>
+/// <summary>
+/// A browser test: skipped, with the reason in the test output, when Chromium (or, with <see cref="NeedsNginx"/>,
+/// nginx) is not installed. .ci/run installs both, so CI runs every one of them.
+/// </summary>
 public sealed class BrowserFactAttribute : FactAttribute
 {
     public BrowserFactAttribute()
     {
         if (!Chromium.Installed)
             Skip = $"Chromium is not installed at {Chromium.ExecutablePath} (apt-get install -y chromium; .ci/run does it)";
+    }
+
+    public bool NeedsNginx
+    {
+        get => false;
+        init
+        {
+            if (value && !NginxProxy.Installed && Skip is null)
+                Skip = $"nginx is not installed at {NginxProxy.ExecutablePath} (apt-get install -y nginx; .ci/run does it)";
+        }
     }
 }
