@@ -128,7 +128,7 @@ function draw(id, values, color) {
 }
 
 function renderNodes(stats) {
-  const nodes = Array.isArray(stats.nodes) && stats.nodes.length > 0 ? stats.nodes : [{ ...stats, node: stats.node || location.host }];
+  const nodes = Array.isArray(stats.perNode) && stats.perNode.length > 0 ? stats.perNode : [{ ...stats, node: location.host }];
   const body = $('nodes');
   body.replaceChildren();
   for (const node of nodes) {
