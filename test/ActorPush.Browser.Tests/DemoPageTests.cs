@@ -65,7 +65,7 @@ public sealed class DemoPageTests(Chromium chromium) : IClassFixture<Chromium>
             await server.StopAsync();
             await alice.ExpectStateAsync("reconnecting");
             await bob.ExpectStateAsync("reconnecting");
-            await alice.ExpectLastCloseAsync("1001");
+            await alice.ExpectMessageAsync("connection", "closed 1001 server shutting down"); // later failed retries log 1006
 
             await server.StartAsync();
             foreach (var page in new[] { alice, bob })
