@@ -144,7 +144,8 @@ internal sealed class EnvelopeRequests
             return;
         }
 
-        if (_context.Push.Publish(PushTarget.Everyone, payload, kind) != PublishOutcome.Accepted)
+        // Like any client frame: admitted always (backpressure slows a flooding sender), so the ack means it is on its way.
+        if (_context.Push.Publish(PushTarget.Everyone, payload, kind, Admission.Always) != PublishOutcome.Accepted)
             Reply(Error(id, "overloaded", "the server is overloaded and refused the message, try again later"));
         else if (ack)
             Reply(Answer("ack", id));
