@@ -7,6 +7,7 @@ let push = null;
 const params = new URLSearchParams(location.search);
 $('user-id').value = params.get('user') || sessionStorage.getItem('actorpush.demo.user') || 'guest-' + Math.random().toString(36).slice(2, 6);
 $('topics').value = params.get('topics') || '';
+$('curl-hint').textContent = `curl -d 'hi' -H 'Content-Type: text/plain' ${location.origin}/api/topics/news/messages`;
 
 function setConnected(connected) {
   $('connect').disabled = connected;
