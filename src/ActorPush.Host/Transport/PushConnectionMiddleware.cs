@@ -36,6 +36,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     private readonly ConnectionTracker _tracker;
     private readonly TransportContext _transport;
     private readonly ILogger _logger;
+    private readonly CutLog _cuts;
     private Task<ClientSessionContext>? _sessionContext;
 
     private PushConnectionMiddleware(ConnectionDelegate next, IServiceProvider services)
@@ -47,6 +48,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         _tracker = services.GetRequiredService<ConnectionTracker>();
         _transport = new TransportContext(_settings, _tracker);
         _logger = services.GetRequiredService<ILogger<PushConnectionMiddleware>>();
+        _cuts = new CutLog(services.GetRequiredService<ILogger<CutLog>>());
     }
 
     /// <summary>Puts the middleware in front of every endpoint Kestrel listens on.</summary>
@@ -131,6 +133,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         _tracker.Remove(socket);
         socket.Session!.End();
         LogDisconnected(_logger, socket.UserId!, socket.Connection.ConnectionId, socket.CloseCode);
+        _cuts.Closed(socket.UserId!, socket.Connection.ConnectionId, socket.CloseCode);
     }
 
     /// <summary>
