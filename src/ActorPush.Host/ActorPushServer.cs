@@ -44,6 +44,7 @@ public static class ActorPushServer
         builder.Services.AddHostedService(services => services.GetRequiredService<AcceptCap>());
         builder.WebHost.ConfigureKestrel(AcceptCap.Install);
         builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
+        builder.WebHost.UseSockets(PushConnectionMiddleware.LimitReadAhead);
         ListenBacklog.Configure(builder.Services, settings.ListenBacklog);
         // Kestrel's own "connection rejected" warning comes once per refused connection; AcceptCap logs a
         // summary at most once a second instead.

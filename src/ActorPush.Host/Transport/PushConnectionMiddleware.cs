@@ -51,10 +51,21 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         _cuts = new CutLog(services.GetRequiredService<ILogger<CutLog>>());
     }
 
+    /// <summary>
+    /// Most bytes Kestrel reads ahead of the receive loop on one connection (its input pipe's pause mark; Kestrel's
+    /// default is 1 MiB). The receive loop copies partial frames as they come, so it never needs more; a connection
+    /// whose reading is paused (backpressure, unsent pongs) thus holds at most this much, and the rest waits in the kernel.
+    /// </summary>
+    public const int ReadAheadLimit = 64 * 1024;
+
     /// <summary>Puts the middleware in front of every endpoint Kestrel listens on.</summary>
     public static void Install(KestrelServerOptions kestrel) =>
         kestrel.ConfigureEndpointDefaults(listen =>
             listen.Use(next => new PushConnectionMiddleware(next, kestrel.ApplicationServices).OnConnectedAsync));
+
+    /// <summary>Kestrel's socket transport reads at most <see cref="ReadAheadLimit"/> ahead on a connection.</summary>
+    public static void LimitReadAhead(Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions sockets) =>
+        sockets.MaxReadBufferSize = ReadAheadLimit;
 
     // Every connection runs as a PushWebSocket from its first byte: the socket calls back into OpenAsync
     // for the handshake and into Closed at the end, so an open connection holds one async state machine.
