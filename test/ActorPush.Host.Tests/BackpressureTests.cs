@@ -104,3 +104,62 @@ public sealed class BackpressureTests
         return sequence;
     }
 }
+
+/// <summary>The node-wide cap on outbound bytes: over it the largest queues are cut first, and readers that read lose nothing.</summary>
+[Collection(nameof(HeavyLoadCollection))]
+public sealed class OutboundCapTests
+{
+    [Fact]
+    public async Task Over_the_node_outbound_cap_the_largest_queues_are_cut_with_4008_and_a_reader_gets_everything()
+    {
+        // Each staller may queue 4 MiB, but the node holds 3 MiB at most: the cap, not the per-connection limit, cuts them.
+        await using var server = await PushServer.StartAsync("""
+            actorpush.client.send-queue-limit = 4 MiB
+            actorpush.limits.max-outbound-bytes = 3 MiB
+            actorpush.client.close-timeout = 60s
+            actorpush.client.keepalive-interval = 0s
+            """);
+        using var reader = await server.ConnectAsync("reader");
+        var stallers = new List<Protocol.RawWebSocketClient>();
+        for (var i = 0; i < 3; i++)
+        {
+            stallers.Add(await Protocol.RawWebSocketClient.ConnectUpgradedAsync(server.BaseUri, $"staller{i}")); // reads nothing until one is cut
+        }
+
+        await server.WaitForConnectionsAsync(4);
+        using var http = server.Http();
+        var payload = new string('x', 60 * 1024);
+        const int messages = 300; // 18 MiB for every staller: far more than kernel buffers and the cap
+        var reading = ReadTextsAsync(reader, messages);
+        var publishing = Task.Run(async () =>
+        {
+            for (var i = 0; i < messages; i++)
+            {
+                var (status, _) = await http.SendAsync(HttpMethod.Post, "/api/broadcast", $"{i:D6}{payload}");
+                Assert.Equal(System.Net.HttpStatusCode.Accepted, status);
+            }
+        });
+
+        // Once one is cut, the stallers read: a staller that was cut reads the rest of what reached its socket, then the close frame.
+        await Eventually.HoldsAsync(() => server.Metrics.SlowConsumerDisconnects >= 1, "a staller to be cut", TimeSpan.FromSeconds(120));
+        var closes = stallers.Select(staller => staller.ReadUntilCloseAsync(TimeSpan.FromSeconds(120))).ToList();
+        var first = await await Task.WhenAny(closes);
+        Assert.Equal((ushort)4008, first?.CloseCode);
+        Assert.Equal("slow consumer: server outbound memory full", first!.CloseReason);
+
+        await publishing;
+        var received = await reading;
+        Assert.Equal(Enumerable.Range(0, messages).Select(i => $"{i:D6}"), received.Select(text => text[..6]));
+        Assert.Equal(1, (await server.PresenceAsync("reader")).Connections);
+        foreach (var staller in stallers)
+            staller.Dispose();
+    }
+
+    private static async Task<List<string>> ReadTextsAsync(WebSocket socket, int count)
+    {
+        var texts = new List<string>(count);
+        while (texts.Count < count)
+            texts.Add(await socket.ReceiveTextAsync(TimeSpan.FromSeconds(120)));
+        return texts;
+    }
+}
