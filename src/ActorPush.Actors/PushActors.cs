@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using ActorPush.Actors.Cluster;
 using ActorPush.Actors.Push;
 using ActorPush.Actors.Settings;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,16 +17,25 @@ public static class PushActors
     /// Starts the BroadcastActor ("broadcast"), the TopicsActor ("topics") and the RegistryActor ("registry")
     /// and registers them in the <see cref="ActorRegistry"/>.
     /// </summary>
+    /// In cluster mode also the node's <see cref="PushRouterActor"/> (<c>"push-router"</c>).
     /// <param name="settings">The actors' settings; null reads them from the actor system's configuration.</param>
-    public static AkkaConfigurationBuilder AddPushActors(this AkkaConfigurationBuilder builder, ActorSettings? settings = null) =>
+    /// <param name="clustered">Whether this node is part of a cluster (<see cref="PushCluster.AddPushCluster"/>).</param>
+    public static AkkaConfigurationBuilder AddPushActors(this AkkaConfigurationBuilder builder, ActorSettings? settings = null, bool clustered = false) =>
         builder.WithActors((system, registry) =>
         {
-            var maxTopics = (settings ?? ActorSettings.Create(system.Settings.Config)).MaxTopicsPerConnection;
+            var actorSettings = settings ?? ActorSettings.Create(system.Settings.Config);
             var broadcast = system.ActorOf(BroadcastActor.Props(), "broadcast");
             registry.Register<BroadcastActor>(broadcast);
-            var topics = system.ActorOf(TopicsActor.Props(maxTopics), "topics");
+            var topics = system.ActorOf(TopicsActor.Props(actorSettings.MaxTopicsPerConnection), "topics");
             registry.Register<TopicsActor>(topics);
-            registry.Register<RegistryActor>(system.ActorOf(RegistryActor.Props(broadcast, topics), "registry"));
+            var users = system.ActorOf(RegistryActor.Props(broadcast, topics), "registry");
+            registry.Register<RegistryActor>(users);
+            if (!clustered)
+                return;
+            // The asking node's deadline decides; this one only bounds how long an unanswered local ask is kept.
+            var node = new LocalFanOut(system, broadcast, users, topics, TimeSpan.FromSeconds(30));
+            registry.Register<PushRouterActor>(system.ActorOf(
+                PushRouterActor.Props(node, actorSettings.ClusterOutboxLimit, actorSettings.ClusterBatchBytes), PushRouterActor.Name));
         });
 
     /// <summary>
@@ -34,7 +44,8 @@ public static class PushActors
     /// <see cref="AddPushActors"/> has registered the actors (the web server starts after the hosted services).
     /// </summary>
     /// <param name="askTimeout">How long presence, topic info and stats wait for a node's actors (<c>actorpush.api.ask-timeout</c>).</param>
-    public static IServiceCollection AddPushBroker(this IServiceCollection services, TimeSpan askTimeout)
+    /// <param name="clustered">Whether this node is part of a cluster: then the broker reaches every node.</param>
+    public static IServiceCollection AddPushBroker(this IServiceCollection services, TimeSpan askTimeout, bool clustered = false)
     {
         services.AddSingleton(provider =>
         {
@@ -46,7 +57,10 @@ public static class PushActors
                 registry.Get<TopicsActor>(),
                 askTimeout);
         });
-        services.AddSingleton<IPushBroker>(provider => new LocalPushBroker(provider.GetRequiredService<LocalFanOut>()));
+        services.AddSingleton<IPushBroker>(provider => clustered
+            ? new ClusterPushBroker(
+                provider.GetRequiredService<LocalFanOut>(), provider.GetRequiredService<ActorRegistry>().Get<PushRouterActor>(), askTimeout)
+            : new LocalPushBroker(provider.GetRequiredService<LocalFanOut>()));
         return services;
     }
 }

@@ -1,5 +1,7 @@
 using Akka.Hosting;
 using ActorPush.Actors;
+using ActorPush.Actors.Cluster;
+using ActorPush.Host.Cluster;
 using ActorPush.Actors.Settings;
 using ActorPush.Host.Access;
 using ActorPush.Host.Api;
@@ -39,7 +41,8 @@ public static class ActorPushServer
         builder.Services.AddSingleton(new TrustedProxies(settings.TrustedProxies));
         builder.Services.AddSingleton<HandshakePolicy>();
         builder.Services.AddSingleton<ConnectionTracker>();
-        builder.Services.AddPushBroker(settings.ApiAskTimeout);
+        var cluster = ClusterConfiguration.From(hocon, Environment.GetEnvironmentVariable);
+        builder.Services.AddPushBroker(settings.ApiAskTimeout, clustered: cluster is not null);
         builder.Services.AddSingleton<AcceptCap>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AcceptCap>());
         builder.WebHost.ConfigureKestrel(AcceptCap.Install);
@@ -52,7 +55,7 @@ public static class ActorPushServer
         if (settings.MemoryTrim)
             builder.Services.AddHostedService<MemoryTrimService>();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);
-        builder.Services.AddAkka("actorpush", akka =>
+        builder.Services.AddAkka(ClusterEndpoint.SystemName, akka =>
         {
             akka.AddHocon(hocon, HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
@@ -60,7 +63,9 @@ public static class ActorPushServer
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
-            akka.AddPushActors(settings.Actors);
+            if (cluster is not null)
+                akka.AddPushCluster(cluster);
+            akka.AddPushActors(settings.Actors, clustered: cluster is not null);
         });
 
         var app = builder.Build();

@@ -46,22 +46,28 @@ public sealed class LocalFanOut
     /// its room in the broadcast mailbox's <see cref="PublishGate"/> first and is refused (counted) when there is none,
     /// so Accepted means it entered the fan-out; with <see cref="Admission.Always"/> it enters over the limit.
     /// </summary>
-    public PublishOutcome Publish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind, Admission admission)
+    public PublishOutcome Publish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind, Admission admission) =>
+        TryPublish(target, payload, kind, admission) is null ? PublishOutcome.Overloaded : PublishOutcome.Accepted;
+
+    /// <summary>As <see cref="Publish"/>; returns the frame this node's recipients share, or null when it was refused.</summary>
+    public OutboundFrame? TryPublish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind, Admission admission)
     {
         if (target.Kind != PushTargetKind.Everyone || admission == Admission.Always || BroadcastAdmission.Get(_system).Gate is not { } gate)
         {
-            Deliver(target, payload, kind);
-            return PublishOutcome.Accepted;
+            var frame = new OutboundFrame(payload, kind);
+            Deliver(target, frame);
+            return frame;
         }
 
         if (!gate.TryReserve(payload.Length))
         {
             PushMetrics.Get(_system).PublishRefused();
-            return PublishOutcome.Overloaded;
+            return null;
         }
 
-        _broadcast.Tell(new Publish(new OutboundFrame(payload, kind), Reserved: true), ActorRefs.NoSender);
-        return PublishOutcome.Accepted;
+        var reserved = new OutboundFrame(payload, kind);
+        _broadcast.Tell(new Publish(reserved, Reserved: true), ActorRefs.NoSender);
+        return reserved;
     }
 
     /// <summary>Encodes the frame this node's recipients share and hands it to the actor that owns <paramref name="target"/>.</summary>
@@ -138,16 +144,21 @@ public sealed class LocalFanOut
             metrics.ClientFramesDiscarded,
             metrics.SlowConsumerDisconnects,
             metrics.RateLimitDisconnects,
-            metrics.SubscriptionsRefused);
+            metrics.SubscriptionsRefused,
+            Cluster.ClusterCounters.Get(_system).OutboxDropped);
     }
 
-    /// <summary>Asks with the API's deadline and the caller's cancellation; null when no answer came in time.</summary>
-    private async Task<T?> AskAsync<T>(IActorRef actor, object message, CancellationToken cancellationToken)
+    private Task<T?> AskAsync<T>(IActorRef actor, object message, CancellationToken cancellationToken)
+        where T : class =>
+        AskAsync<T>(actor, message, _askTimeout, cancellationToken);
+
+    /// <summary>Asks with a deadline and the caller's cancellation; null when no answer came in time.</summary>
+    internal static async Task<T?> AskAsync<T>(IActorRef actor, object message, TimeSpan timeout, CancellationToken cancellationToken)
         where T : class
     {
         try
         {
-            return await actor.Ask<T>(message, _askTimeout, cancellationToken);
+            return await actor.Ask<T>(message, timeout, cancellationToken);
         }
         catch (AskTimeoutException)
         {

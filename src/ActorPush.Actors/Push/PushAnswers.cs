@@ -13,7 +13,8 @@ public sealed record NodeStats(
     long ClientFramesDiscarded,
     long SlowConsumerDisconnects,
     long RateLimitDisconnects,
-    long SubscriptionsRefused);
+    long SubscriptionsRefused,
+    long OutboxDropped);
 
 /// <summary>
 /// Answers of a question put to every node. <see cref="Unanswered"/> names the nodes that did not reply before the
@@ -45,7 +46,7 @@ public sealed record StatsAnswer(IReadOnlyList<NodeStats> PerNode, int Nodes, IR
     public override bool AnyAnswered => PerNode.Count > 0;
 
     /// <summary>The sum over <see cref="PerNode"/>.</summary>
-    public NodeStats Total => PerNode.Aggregate(new NodeStats("total", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), (sum, node) => sum with
+    public NodeStats Total => PerNode.Aggregate(new NodeStats("total", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), (sum, node) => sum with
     {
         Connections = sum.Connections + node.Connections,
         Users = sum.Users + node.Users,
@@ -58,5 +59,6 @@ public sealed record StatsAnswer(IReadOnlyList<NodeStats> PerNode, int Nodes, IR
         SlowConsumerDisconnects = sum.SlowConsumerDisconnects + node.SlowConsumerDisconnects,
         RateLimitDisconnects = sum.RateLimitDisconnects + node.RateLimitDisconnects,
         SubscriptionsRefused = sum.SubscriptionsRefused + node.SubscriptionsRefused,
+        OutboxDropped = sum.OutboxDropped + node.OutboxDropped,
     });
 }

@@ -30,6 +30,12 @@ public sealed record ActorSettings
     /// <summary>Bytes of frames (with their overhead) a ClientActor's mailbox holds before its connection is cut as a slow consumer.</summary>
     public required long ClientMailboxMaxBytes { get; init; }
 
+    /// <summary>Cluster mode: pushes and commands held for one other node that cannot be sent to yet, before drops.</summary>
+    public required int ClusterOutboxLimit { get; init; }
+
+    /// <summary>Cluster mode: payload bytes collected into one batch for another node.</summary>
+    public required int ClusterBatchBytes { get; init; }
+
     /// <exception cref="ActorPushConfigException">A key is unknown, missing or has a bad value.</exception>
     public static ActorSettings Create(Config root)
     {
@@ -41,6 +47,8 @@ public sealed record ActorSettings
             BroadcastMailboxCapacityBytes = Size(config, "broadcast.mailbox.mailbox-capacity-bytes", min: 1, max: long.MaxValue),
             ClientMailboxCapacity = (int)Number(config, "client.mailbox.mailbox-capacity", min: 1, max: int.MaxValue),
             ClientMailboxMaxBytes = Size(config, "client.mailbox.mailbox-max-bytes", min: 1, max: long.MaxValue),
+            ClusterOutboxLimit = (int)Number(config, "cluster.outbox-limit", min: 1, max: 10_000_000),
+            ClusterBatchBytes = (int)Size(config, "cluster.batch-bytes", min: 1024, max: 16 * 1024 * 1024),
         };
     }
 }
