@@ -8,9 +8,12 @@ namespace ActorPush.Host.Tests.Cluster;
 /// 127.0.0.1, joined into one Akka cluster (the first is the seed). Shared by the specs of one class: forming a
 /// cluster takes seconds, the specs use distinct user ids and topics.
 /// </summary>
-public sealed class InProcessCluster : IAsyncLifetime
+public class InProcessCluster : IAsyncLifetime
 {
     public PushServer[] Nodes { get; private set; } = [];
+
+    /// <summary>HOCON every node gets on top of the cluster settings.</summary>
+    protected virtual string ExtraHocon => "";
 
     public static string Hocon(int port, int seedPort, string extra = "") => $$"""
         akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{port}} }
@@ -22,7 +25,7 @@ public sealed class InProcessCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var ports = new[] { ServerProcess.FreePort(), ServerProcess.FreePort(), ServerProcess.FreePort() };
-        Nodes = await Task.WhenAll(ports.Select(port => PushServer.StartAsync(Hocon(port, ports[0]))));
+        Nodes = await Task.WhenAll(ports.Select(port => PushServer.StartAsync(Hocon(port, ports[0], ExtraHocon))));
         foreach (var node in Nodes)
             await WaitForMembersAsync(node, Nodes.Length);
     }
@@ -42,4 +45,10 @@ public sealed class InProcessCluster : IAsyncLifetime
             var stats = JsonDocument.Parse(body).RootElement;
             return stats.GetProperty("nodes").GetInt32() == count && stats.GetProperty("perNode").GetArrayLength() == count;
         }, $"{node.BaseUri} to see {count} members up, each answering", TimeSpan.FromSeconds(60));
+}
+
+/// <summary>A three-node cluster whose nodes trust a proxy on 127.0.0.1 (nginx in front of them).</summary>
+public sealed class ProxiedCluster : InProcessCluster
+{
+    protected override string ExtraHocon => """actorpush.trusted-proxies = ["127.0.0.1"]""";
 }

@@ -161,6 +161,9 @@ public sealed class ServerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends SIGKILL: the process dies at once, as in a crash or an OOM kill.</summary>
+    public void Kill() => _process.Kill();
+
     /// <summary>Sends SIGTERM, as a service manager or <c>docker stop</c> would.</summary>
     public void Terminate() => Assert.Equal(0, kill(_process.Id, 15));
 
