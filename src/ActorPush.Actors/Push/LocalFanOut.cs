@@ -54,7 +54,7 @@ public sealed class LocalFanOut
     {
         if (target.Kind != PushTargetKind.Everyone || admission == Admission.Always || BroadcastAdmission.Get(_system).Gate is not { } gate)
         {
-            var frame = new OutboundFrame(payload, kind);
+            var frame = new OutboundFrame(payload, kind, StreamOf(target));
             Deliver(target, frame);
             return frame;
         }
@@ -65,7 +65,7 @@ public sealed class LocalFanOut
             return null;
         }
 
-        var reserved = new OutboundFrame(payload, kind);
+        var reserved = new OutboundFrame(payload, kind, StreamOf(target));
         _broadcast.Tell(new Publish(reserved, Reserved: true), ActorRefs.NoSender);
         return reserved;
     }
