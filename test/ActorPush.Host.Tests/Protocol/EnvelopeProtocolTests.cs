@@ -149,6 +149,17 @@ public sealed class EnvelopeProtocolTests
     }
 
     [Fact]
+    public async Task A_quiet_v1_connection_gets_the_keepalive_envelope_javascript_can_see()
+    {
+        await using var server = await PushServer.StartAsync("actorpush.client.keepalive-interval = 200ms");
+        await using var v1 = await ConnectV1Async(server, "/im?user_id=alice");
+
+        var frame = await v1.ReadDataFrameAsync(); // the WebSocket ping comes too, but JavaScript never sees that one
+        Assert.Equal(Op.Text, frame.Opcode);
+        Assert.Equal("""{"type":"ping"}""", frame.Text);
+    }
+
+    [Fact]
     public async Task Publish_is_refused_with_an_error_when_clients_may_not_publish()
     {
         await using var server = await PushServer.StartAsync("actorpush.client.publish = off");
