@@ -22,7 +22,7 @@ public sealed class BroadcastConnection
     private readonly Channel<byte[]> _queue;
     private byte[]? _fragment;
     private int _fragmentLength;
-    private byte _fragmentOpcode;
+    private Opcode _fragmentOpcode;
     private int _slow;
 
     public BroadcastConnection(Stream stream, Action abort, Hub hub, int queueCapacity, TimeSpan slowAbortAfter)
@@ -116,10 +116,18 @@ public sealed class BroadcastConnection
     private bool TryHandleFrame(ref ReadOnlySequence<byte> buffer, out bool closed)
     {
         closed = false;
-        if (!ServerFrames.TryReadHeader(buffer, out var fin, out var opcode, out var headerLength, out var payloadLength, out var mask))
+        var parsed = FrameHeader.TryParse(buffer, out var header, out var headerLength);
+        if (parsed == FrameHeader.Result.ProtocolError)
+        {
+            throw new InvalidDataException("protocol error");
+        }
+
+        if (parsed == FrameHeader.Result.Incomplete)
         {
             return false;
         }
+
+        var (fin, opcode, payloadLength, mask) = (header.Fin, header.Opcode, header.PayloadLength, header.Mask);
 
         if (payloadLength > MaxMessageBytes)
         {
@@ -135,17 +143,17 @@ public sealed class BroadcastConnection
         buffer = buffer.Slice(headerLength + payloadLength);
         switch (opcode)
         {
-            case ServerFrames.OpText or ServerFrames.OpBinary when fin && _fragment is null:
+            case Opcode.Text or Opcode.Binary when fin && _fragment is null:
                 var frame = ServerFrames.Encode(opcode, payload);
-                ServerFrames.Unmask(frame.AsSpan(frame.Length - (int)payloadLength), mask);
+                FrameHeader.Unmask(frame.AsSpan(frame.Length - (int)payloadLength), mask, 0);
                 _hub.Broadcast(frame);
                 break;
-            case ServerFrames.OpText or ServerFrames.OpBinary:
+            case Opcode.Text or Opcode.Binary:
                 _fragmentOpcode = opcode;
                 _fragmentLength = 0;
                 AppendFragment(payload, mask);
                 break;
-            case ServerFrames.OpContinuation:
+            case Opcode.Continuation:
                 AppendFragment(payload, mask);
                 if (fin && _fragment is not null)
                 {
@@ -154,17 +162,17 @@ public sealed class BroadcastConnection
                 }
 
                 break;
-            case ServerFrames.OpPing:
+            case Opcode.Ping:
                 var ping = payload.ToArray();
-                ServerFrames.Unmask(ping, mask);
-                Enqueue(ServerFrames.Encode(ServerFrames.OpPong, ping));
+                FrameHeader.Unmask(ping, mask, 0);
+                Enqueue(ServerFrames.Encode(Opcode.Pong, ping));
                 break;
-            case ServerFrames.OpPong:
+            case Opcode.Pong:
                 break;
-            case ServerFrames.OpClose:
+            case Opcode.Close:
                 var code = payload.Slice(0, Math.Min(2, payload.Length)).ToArray();
-                ServerFrames.Unmask(code, mask);
-                Enqueue(ServerFrames.Encode(ServerFrames.OpClose, code));
+                FrameHeader.Unmask(code, mask, 0);
+                Enqueue(ServerFrames.Encode(Opcode.Close, code));
                 closed = true;
                 break;
             default:
@@ -177,7 +185,7 @@ public sealed class BroadcastConnection
     private void AppendFragment(ReadOnlySequence<byte> payload, uint mask)
     {
         var part = payload.ToArray();
-        ServerFrames.Unmask(part, mask);
+        FrameHeader.Unmask(part, mask, 0);
         _fragment ??= new byte[Math.Max(256, part.Length)];
         if (_fragmentLength + part.Length > MaxMessageBytes)
         {

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using KestrelBaseline;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -26,14 +24,14 @@ app.Map("/im", async context =>
     var key = context.Request.Headers["Sec-WebSocket-Key"].ToString();
     if (upgrade is not { IsUpgradableRequest: true }
         || !context.Request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
-        || key.Length == 0
+        || !AcceptKey.IsValidKey(key)
         || string.IsNullOrEmpty(context.Request.Query["user_id"]))
     {
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         return;
     }
 
-    var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+    var accept = AcceptKey.Compute(key);
     context.Response.Headers.Upgrade = "websocket";
     context.Response.Headers.Connection = "Upgrade";
     context.Response.Headers["Sec-WebSocket-Accept"] = accept;

@@ -6,7 +6,6 @@ namespace ActorPush.LoadTest;
 /// <summary>The HTTP/1.1 upgrade request a client sends and the check of the server's 101 answer.</summary>
 public static class Handshake
 {
-    private const string Guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
 
     public static (byte[] Request, string ExpectedAccept) BuildRequest(TargetEndpoint target, string userId)
@@ -14,7 +13,7 @@ public static class Handshake
         Span<byte> nonce = stackalloc byte[16];
         RandomNumberGenerator.Fill(nonce);
         var key = Convert.ToBase64String(nonce);
-        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + Guid)));
+        var accept = AcceptKey.Compute(key);
         var hostPort = $"{target.Address}:{target.Port}";
         var request =
             $"GET {target.Path}?user_id={Uri.EscapeDataString(userId)} HTTP/1.1\r\n" +

@@ -24,7 +24,7 @@ public sealed class Publisher
         _messages = options.Messages;
         _rate = ratePerSender;
         _payload = new byte[options.PayloadBytes];
-        _frame = new byte[options.PayloadBytes + WebSocketFrames.MaxClientHeader];
+        _frame = new byte[options.PayloadBytes + FrameHeader.MaxLength];
         if (ratePerSender <= 0)
         {
             var window = new SemaphoreSlim(options.Window);
@@ -63,7 +63,7 @@ public sealed class Publisher
 
                 cancel.ThrowIfCancellationRequested();
                 MessagePayload.Write(_payload, _senderId, seq, Stopwatch.GetTimestamp());
-                await _client.SendAsync(WebSocketFrames.OpText, _payload, _frame).ConfigureAwait(false);
+                await _client.SendAsync(Opcode.Text, _payload, _frame).ConfigureAwait(false);
                 Interlocked.Increment(ref _sent);
             }
         }

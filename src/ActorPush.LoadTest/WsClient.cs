@@ -19,7 +19,6 @@ public sealed class WsClient
     private int _end;
     private byte[]? _fragment;
     private int _fragmentLength;
-    private byte _fragmentOpcode;
     private int _closeCode = NoClose;
     private int _closed;
     private uint _maskState;
@@ -123,9 +122,9 @@ public sealed class WsClient
     }
 
     /// <summary>Sends one final frame built into <paramref name="scratch"/> from <paramref name="payload"/>.</summary>
-    public async ValueTask SendAsync(byte opcode, ReadOnlyMemory<byte> payload, Memory<byte> scratch)
+    public async ValueTask SendAsync(Opcode opcode, ReadOnlyMemory<byte> payload, Memory<byte> scratch)
     {
-        var length = WebSocketFrames.WriteMasked(scratch.Span, opcode, payload.Span, NextMask());
+        var length = FrameHeader.WriteClientFrame(scratch.Span, opcode, payload.Span, NextMask());
         await _sendLock.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -155,7 +154,7 @@ public sealed class WsClient
             BinaryPrimitives.WriteUInt16BigEndian(payload, 1000);
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             var scratch = new byte[16];
-            var length = WebSocketFrames.WriteMasked(scratch, WebSocketFrames.OpClose, payload, NextMask());
+            var length = FrameHeader.WriteClientFrame(scratch, Opcode.Close, payload, NextMask());
             if (_sendLock.Wait(0))
             {
                 try
@@ -238,12 +237,19 @@ public sealed class WsClient
         while (true)
         {
             var data = _buffer.AsSpan(_start, _end - _start);
-            if (!WebSocketFrames.TryReadHeader(data, out var fin, out var opcode, out var masked, out var headerLength, out var payloadLength))
+            var parsed = FrameHeader.TryParseServerFrame(data, out var header, out var headerLength);
+            if (parsed == FrameHeader.Result.ProtocolError)
             {
-                EnsureRoom(WebSocketFrames.MaxClientHeader);
+                throw new IOException("the server sent a frame that breaks RFC 6455 (reserved bits, unknown opcode, masked, or a bad control frame)");
+            }
+
+            if (parsed == FrameHeader.Result.Incomplete)
+            {
+                EnsureRoom(FrameHeader.MaxLength);
                 return true;
             }
 
+            var payloadLength = header.PayloadLength;
             var frameLength = headerLength + payloadLength;
             if (frameLength > 64 * 1024 * 1024)
             {
@@ -257,15 +263,8 @@ public sealed class WsClient
             }
 
             var payload = _buffer.AsSpan(_start + headerLength, (int)payloadLength);
-            if (masked)
-            {
-                var mask = _buffer.AsSpan(_start + headerLength - 4, 4);
-                for (var i = 0; i < payload.Length; i++)
-                {
-                    payload[i] ^= mask[i & 3];
-                }
-            }
-
+            var fin = header.Fin;
+            var opcode = header.Opcode;
             _start += (int)frameLength;
             if (!HandleFrame(fin, opcode, payload))
             {
@@ -274,19 +273,18 @@ public sealed class WsClient
         }
     }
 
-    private bool HandleFrame(bool fin, byte opcode, Span<byte> payload)
+    private bool HandleFrame(bool fin, Opcode opcode, Span<byte> payload)
     {
         switch (opcode)
         {
-            case WebSocketFrames.OpText or WebSocketFrames.OpBinary when fin && _fragment is null:
+            case Opcode.Text or Opcode.Binary when fin && _fragment is null:
                 Tracker.OnMessage(payload);
                 return true;
-            case WebSocketFrames.OpText or WebSocketFrames.OpBinary:
-                _fragmentOpcode = opcode;
+            case Opcode.Text or Opcode.Binary:
                 _fragmentLength = 0;
                 AppendFragment(payload);
                 return true;
-            case WebSocketFrames.OpContinuation:
+            case Opcode.Continuation:
                 AppendFragment(payload);
                 if (fin && _fragment is not null)
                 {
@@ -295,12 +293,12 @@ public sealed class WsClient
                 }
 
                 return true;
-            case WebSocketFrames.OpPing:
-                _ = ReplyAsync(WebSocketFrames.OpPong, payload.ToArray());
+            case Opcode.Ping:
+                _ = ReplyAsync(Opcode.Pong, payload.ToArray());
                 return true;
-            case WebSocketFrames.OpPong:
+            case Opcode.Pong:
                 return true;
-            case WebSocketFrames.OpClose:
+            case Opcode.Close:
                 Volatile.Write(ref _closeCode, payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : 1005);
                 ClosedByServer = true;
                 _ = ReplyCloseThenDisposeAsync(payload.Length >= 2 ? payload[..2].ToArray() : []);
@@ -322,11 +320,11 @@ public sealed class WsClient
         _fragmentLength += payload.Length;
     }
 
-    private async Task ReplyAsync(byte opcode, byte[] payload)
+    private async Task ReplyAsync(Opcode opcode, byte[] payload)
     {
         try
         {
-            await SendAsync(opcode, payload, new byte[payload.Length + WebSocketFrames.MaxClientHeader]).ConfigureAwait(false);
+            await SendAsync(opcode, payload, new byte[payload.Length + FrameHeader.MaxLength]).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -344,7 +342,7 @@ public sealed class WsClient
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             var scratch = new byte[16];
-            var length = WebSocketFrames.WriteMasked(scratch, WebSocketFrames.OpClose, code, NextMask());
+            var length = FrameHeader.WriteClientFrame(scratch, Opcode.Close, code, NextMask());
             await _socket.SendAsync(scratch.AsMemory(0, length), SocketFlags.None, cts.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)

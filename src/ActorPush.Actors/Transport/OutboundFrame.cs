@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ActorPush.Protocol;
 
 namespace ActorPush.Actors.Transport;
 
@@ -34,9 +35,9 @@ public sealed class OutboundFrame : INoSerializationVerificationNeeded, IDeadLet
     {
         Kind = kind;
         Stream = stream ?? PushStream.Broadcast;
-        _headerLength = HeaderLength(payload.Length);
+        _headerLength = FrameHeader.ServerHeaderLength(payload.Length);
         _encoded = new byte[_headerLength + payload.Length];
-        WriteHeader(_encoded, (byte)kind, payload.Length);
+        FrameHeader.WriteServerHeader(_encoded, (Opcode)kind, payload.Length);
         payload.CopyTo(_encoded.AsSpan(_headerLength));
     }
 
@@ -75,32 +76,4 @@ public sealed class OutboundFrame : INoSerializationVerificationNeeded, IDeadLet
     // Recipients on several threads may race here: one envelope wins and everybody shares it.
     private OutboundFrame EncodeEnvelope(PushStream stream) =>
         Interlocked.CompareExchange(ref _enveloped, Envelopes.Message(this, stream), null) ?? _enveloped!;
-
-    /// <summary>Length of a server frame header for a payload of <paramref name="payloadLength"/> bytes.</summary>
-    public static int HeaderLength(int payloadLength) => payloadLength switch
-    {
-        < 126 => 2,
-        <= ushort.MaxValue => 4,
-        _ => 10,
-    };
-
-    /// <summary>Writes an unmasked, final frame header with <paramref name="opcode"/>; returns its length.</summary>
-    public static int WriteHeader(Span<byte> destination, byte opcode, int payloadLength)
-    {
-        destination[0] = (byte)(0x80 | opcode);
-        switch (payloadLength)
-        {
-            case < 126:
-                destination[1] = (byte)payloadLength;
-                return 2;
-            case <= ushort.MaxValue:
-                destination[1] = 126;
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)payloadLength);
-                return 4;
-            default:
-                destination[1] = 127;
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)payloadLength);
-                return 10;
-        }
-    }
 }

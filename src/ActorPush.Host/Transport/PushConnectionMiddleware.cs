@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
@@ -22,7 +20,6 @@ namespace ActorPush.Host.Transport;
 internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
-    private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
 
     private static ReadOnlySpan<byte> SwitchingProtocolsHead =>
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "u8;
@@ -235,11 +232,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         return null;
     }
 
-    private static bool IsValidKey(string? key)
-    {
-        Span<byte> decoded = stackalloc byte[24];
-        return key is { Length: 24 } && Convert.TryFromBase64String(key, decoded, out var written) && written == 16;
-    }
+    private static bool IsValidKey(string? key) => key is not null && AcceptKey.IsValidKey(key);
 
     /// <summary>
     /// Refuses a handshake the policy turned down. A client that asked for actorpush.v1 cannot see an HTTP status
@@ -279,17 +272,11 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 
     private static void WriteSwitchingProtocols(PipeWriter output, string key, bool v1)
     {
-        Span<byte> keyAndGuid = stackalloc byte[24 + AcceptGuid.Length];
-        Encoding.ASCII.GetBytes(key, keyAndGuid);
-        AcceptGuid.CopyTo(keyAndGuid[24..]);
-        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
-        SHA1.HashData(keyAndGuid, hash);
-
         var head = SwitchingProtocolsHead;
         var protocol = v1 ? V1ProtocolHeader : [];
-        var span = output.GetSpan(head.Length + Base64.GetMaxEncodedToUtf8Length(hash.Length) + protocol.Length + 4);
+        var span = output.GetSpan(head.Length + AcceptKey.AcceptLength + protocol.Length + 4);
         head.CopyTo(span);
-        Base64.EncodeToUtf8(hash, span[head.Length..], out _, out var acceptLength);
+        var acceptLength = AcceptKey.Write(key, span[head.Length..]);
         var length = head.Length + acceptLength;
         protocol.CopyTo(span[length..]);
         length += protocol.Length;

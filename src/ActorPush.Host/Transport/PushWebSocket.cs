@@ -338,7 +338,7 @@ internal sealed class PushWebSocket : IClientConnection
             if (_closing)
                 return;
             var pong = _pong ??= new byte[2 + FrameHeader.MaxControlPayload];
-            OutboundFrame.WriteHeader(pong, (byte)FrameKind.Pong, payload.Length);
+            FrameHeader.WriteServerHeader(pong, Opcode.Pong, payload.Length);
             payload.CopyTo(pong.AsSpan(2));
             if (_pongPending)
                 _pongWritten ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
