@@ -35,6 +35,7 @@ public static class ActorPushServer
         // No log scopes: Kestrel opens one per connection when scopes are captured, and an open connection
         // would hold it (about 200 bytes each) although the shipped log formats never print scopes.
         builder.Services.Configure<LoggerFilterOptions>(options => options.CaptureScopes = false);
+        TlsRefusal.Check(builder.Configuration);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(DefaultUrl);
         builder.Services.AddSingleton(settings);

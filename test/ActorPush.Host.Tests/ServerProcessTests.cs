@@ -87,4 +87,26 @@ public sealed class ServerProcessTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains(key, server.Output);
     }
+
+    [Fact]
+    public async Task An_https_address_stops_the_start_with_a_message_to_terminate_TLS_in_front()
+    {
+        await using var server = ServerProcess.Start(["--urls", $"https://127.0.0.1:{ServerProcess.FreePort()}"]);
+
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("terminate TLS in front", server.Output);
+    }
+
+    [Theory]
+    [InlineData("--urls=http://127.0.0.1:0;https://127.0.0.1:0", "urls")]
+    [InlineData("--Kestrel:Endpoints:Secure:Url=https://127.0.0.1:0", "Kestrel:Endpoints:Secure:Url")]
+    public void Every_way_of_asking_for_https_is_refused_naming_where_it_came_from(string argument, string source)
+    {
+        var error = Assert.Throws<ActorPush.Actors.Settings.ActorPushConfigException>(() => ActorPushServer.Build([argument]));
+
+        Assert.Equal(source, error.Key);
+        Assert.Contains("terminate TLS in front", error.Message);
+    }
 }
