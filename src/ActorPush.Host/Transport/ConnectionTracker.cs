@@ -1,3 +1,4 @@
+using System.Buffers;
 using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 
@@ -13,6 +14,7 @@ namespace ActorPush.Host.Transport;
 internal sealed class ConnectionTracker : IDisposable
 {
     private readonly List<PushWebSocket> _connections = []; // guarded by locking it
+    private readonly object _sweeping = new();
     private readonly ActorPushSettings _settings;
     private readonly Timer? _sweeper;
     private readonly CancellationTokenRegistration _stopping;
@@ -66,23 +68,49 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
-    // Visits every tracked connection under the lock. A connection removed meanwhile (even from inside
-    // the visit) moves the last one into its place, which this pass may then skip: the next pass sees it.
+    // Visits every connection tracked when it starts. The list is copied under the lock and visited after
+    // it is released: a visit writes into the connection's pipe (a ping, a close), and handshakes and removals
+    // must not wait for that over 20,000 sockets. A connection that ends meanwhile is still visited once,
+    // which it ignores (it is finished); one that arrives meanwhile is seen by the next pass.
     private void ForEach<TState>(TState state, Action<PushWebSocket, TState> visit)
     {
+        PushWebSocket[] snapshot;
+        int count;
         lock (_connections)
         {
-            for (var i = 0; i < _connections.Count; i++)
-                visit(_connections[i], state);
+            count = _connections.Count;
+            snapshot = ArrayPool<PushWebSocket>.Shared.Rent(Math.Max(count, 1));
+            _connections.CopyTo(snapshot);
+        }
+
+        try
+        {
+            for (var i = 0; i < count; i++)
+                visit(snapshot[i], state);
+        }
+        finally
+        {
+            ArrayPool<PushWebSocket>.Shared.Return(snapshot, clearArray: true);
         }
     }
 
     private void Sweep()
     {
-        var now = Environment.TickCount64;
-        var interval = (long)_settings.KeepAliveInterval.TotalMilliseconds;
-        var timeout = (long)_settings.KeepAliveTimeout.TotalMilliseconds;
-        ForEach((now, interval, timeout), static (connection, at) => connection.KeepAlive(at.now, at.interval, at.timeout));
+        // One sweep at a time (a connection's ping state is the sweeper's alone): a timer tick that comes while
+        // the last sweep still runs is skipped.
+        if (!Monitor.TryEnter(_sweeping))
+            return;
+        try
+        {
+            var now = Environment.TickCount64;
+            var interval = (long)_settings.KeepAliveInterval.TotalMilliseconds;
+            var timeout = (long)_settings.KeepAliveTimeout.TotalMilliseconds;
+            ForEach((now, interval, timeout), static (connection, at) => connection.KeepAlive(at.now, at.interval, at.timeout));
+        }
+        finally
+        {
+            Monitor.Exit(_sweeping);
+        }
     }
 
     private void CloseAll()
