@@ -88,6 +88,8 @@ public sealed class BroadcastActor : UntypedActor
 
         // One message for every recipient, shared by all of them: the frame itself, or a batch.
         object message = _pending.Count == 1 ? _pending[0] : new FrameBatch([.. _pending]);
+        if (_metrics.BatchSize.Enabled)
+            _metrics.BatchSize.Record(_pending.Count);
         _metrics.MessagesDelivered(_recipients.TellAll(message) * _pending.Count);
         _pending.Clear();
     }

@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Dispatch.MessageQueues;
 using ActorPush.Actors.Messages;
+using ActorPush.Actors.Metrics;
 
 namespace ActorPush.Actors;
 
@@ -31,9 +32,14 @@ public sealed class PublishMailbox : MailboxType, IProducesMessageQueue<PublishM
     public override IMessageQueue Create(IActorRef owner, ActorSystem system)
     {
         var gate = new PublishGate(_capacity, _capacityBytes);
+        var queue = new PublishMessageQueue(gate);
         if (owner is not null && !owner.IsNobody())
+        {
             BroadcastAdmission.Get(system).Gate = gate; // the BroadcastActor's: the fan-out entry admits through it
-        return new PublishMessageQueue(gate);
+            PushMetrics.Get(system).BroadcastMailboxDepth = () => queue.Count; // read when metrics are collected
+        }
+
+        return queue;
     }
 }
 

@@ -47,6 +47,7 @@ public sealed class RegistryActor : ReceiveActor
     {
         CollectionsMarshal.GetValueRefOrAddDefault(_users, register.UserId, out _).Add(register.Client);
         _connections++;
+        _metrics.SetUsers(_users.Count);
         Context.WatchWith(register.Client, new ClientTerminated(register.UserId, register.Client));
         _broadcast.Tell(new AddRecipient(register.Client, Acknowledge: true));
     }
@@ -60,6 +61,7 @@ public sealed class RegistryActor : ReceiveActor
         _connections--;
         if (clients.Count == 0)
             _users.Remove(terminated.UserId);
+        _metrics.SetUsers(_users.Count);
         _broadcast.Tell(new RemoveRecipient(terminated.Client));
     }
 

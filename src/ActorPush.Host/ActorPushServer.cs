@@ -9,6 +9,7 @@ using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
 using ActorPush.Host.Memory;
 using ActorPush.Host.Pages;
+using ActorPush.Host.Observability;
 using ActorPush.Host.Transport;
 using ActorPush.Host.WebSockets;
 
@@ -32,9 +33,7 @@ public static class ActorPushServer
         var hocon = HoconLoader.Load(overridePath, overrideHocon);
         var settings = ActorPushSettings.Create(hocon);
 
-        // No log scopes: Kestrel opens one per connection when scopes are captured, and an open connection
-        // would hold it (about 200 bytes each) although the shipped log formats never print scopes.
-        builder.Services.Configure<LoggerFilterOptions>(options => options.CaptureScopes = false);
+        builder.AddPushLogging(settings);
         TlsRefusal.Check(builder.Configuration);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(DefaultUrl);
@@ -47,6 +46,7 @@ public static class ActorPushServer
         builder.Services.AddSingleton<AcceptCap>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AcceptCap>());
         builder.WebHost.ConfigureKestrel(AcceptCap.Install);
+        builder.Services.AddSingleton<Readiness>();
         builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
         builder.WebHost.UseSockets(PushConnectionMiddleware.LimitReadAhead);
         ListenBacklog.Configure(builder.Services, settings.ListenBacklog);
@@ -55,7 +55,9 @@ public static class ActorPushServer
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", LogLevel.Error);
         if (settings.MemoryTrim)
             builder.Services.AddHostedService<MemoryTrimService>();
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);
+        // The drain comes first (ShutdownDrain), then the clients' closes: the host's deadline covers both.
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownDrain + settings.ShutdownTimeout);
+        builder.Services.AddHostedService<ShutdownDrain>();
         builder.Services.AddAkka(ClusterEndpoint.SystemName, akka =>
         {
             akka.AddHocon(hocon, HoconAddMode.Prepend);
@@ -68,15 +70,19 @@ public static class ActorPushServer
                 akka.AddPushCluster(cluster);
             akka.AddPushActors(settings.Actors, clustered: cluster is not null);
         });
+        builder.AddPushMetrics(settings); // after the actor system: its sources start once the actors exist
 
         var app = builder.Build();
         // Operator paths: the API key, or with none only really local requests (Api/ApiAccess.cs). /metrics is
-        // guarded here too, so the metrics endpoint gets the same rule wherever it is mapped.
-        ApiAccess.UseApiAccess(app, "/api", "/metrics");
+        // guarded here too, so the metrics endpoint gets the same rule wherever it is mapped, unless
+        // actorpush.metrics.public opens it to a scraper on another host.
+        ApiAccess.UseApiAccess(app, settings.MetricsPublic ? ["/api"] : ["/api", OpenTelemetryConfig.MetricsPath]);
         app.MapGet("/ping", () => Results.Text("pong", "text/plain"));
         app.MapGet("/im", ImEndpoint.Handle);
         app.MapPushApi();
         app.MapStaticPages();
+        app.MapHealth();
+        app.MapPushMetrics(settings);
         return app;
     }
 }

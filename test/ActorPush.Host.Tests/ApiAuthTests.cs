@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using ActorPush.Host.Api;
 using ActorPush.Host.Tests.Infrastructure;
 
@@ -52,7 +50,7 @@ public sealed class ApiAuthTests
     [SkippableFact]
     public async Task Without_a_key_a_caller_on_a_non_loopback_address_gets_403_on_the_wire()
     {
-        var address = NonLoopbackAddress();
+        var address = LocalAddresses.NonLoopback();
         Skip.If(address is null, "this machine has no non-loopback IPv4 address to call the server from");
         await using var server = await PushServer.StartAsync(null, "--urls", $"http://{address}:0");
         using var http = server.Http();
@@ -65,11 +63,4 @@ public sealed class ApiAuthTests
         Assert.Equal(HttpStatusCode.Forbidden, push);
         Assert.Equal(0, server.Metrics.MessagesIn);
     }
-
-    private static IPAddress? NonLoopbackAddress() =>
-        NetworkInterface.GetAllNetworkInterfaces()
-            .Where(nic => nic.OperationalStatus == OperationalStatus.Up && nic.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-            .SelectMany(nic => nic.GetIPProperties().UnicastAddresses)
-            .Select(unicast => unicast.Address)
-            .FirstOrDefault(ip => ip.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(ip));
 }

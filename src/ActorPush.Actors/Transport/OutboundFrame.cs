@@ -35,6 +35,7 @@ public sealed class OutboundFrame : INoSerializationVerificationNeeded, IDeadLet
     {
         Kind = kind;
         Stream = stream ?? PushStream.Broadcast;
+        Published = System.Diagnostics.Stopwatch.GetTimestamp();
         _headerLength = FrameHeader.ServerHeaderLength(payload.Length);
         _encoded = new byte[_headerLength + payload.Length];
         FrameHeader.WriteServerHeader(_encoded, (Opcode)kind, payload.Length);
@@ -52,6 +53,10 @@ public sealed class OutboundFrame : INoSerializationVerificationNeeded, IDeadLet
     /// A frame that is an envelope already (welcome, ack, keepalive) is itself.
     /// </summary>
     public OutboundFrame Enveloped => Stream is null ? this : _enveloped ?? EncodeEnvelope(Stream);
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of when the frame was made (its publish), stamped
+    /// once per frame: the send pump measures fan-out latency against it.</summary>
+    public long Published { get; }
 
     /// <summary>The message itself, without the frame header.</summary>
     public ReadOnlyMemory<byte> Payload => _encoded.AsMemory(_headerLength);

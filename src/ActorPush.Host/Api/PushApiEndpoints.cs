@@ -1,3 +1,5 @@
+using Akka.Actor;
+using ActorPush.Actors.Metrics;
 using System.Text.Json;
 using ActorPush.Actors.Push;
 using ActorPush.Host.Configuration;
@@ -56,9 +58,15 @@ internal static class PushApiEndpoints
         var (message, error) = await PushBody.ReadAsync(request, settings.MaxMessageSize, request.HttpContext.RequestAborted);
         if (message is null)
             return error!;
-        return push.Publish(target, message.Payload, message.Kind) == PublishOutcome.Accepted
-            ? Results.Json(new PushAccepted(true, target.ToString(), message.Payload.Length), statusCode: StatusCodes.Status202Accepted)
-            : Overloaded(request.HttpContext);
+        var metrics = PushMetrics.Get(request.HttpContext.RequestServices.GetRequiredService<ActorSystem>());
+        if (push.Publish(target, message.Payload, message.Kind) != PublishOutcome.Accepted)
+        {
+            metrics.ApiPublishRefused();
+            return Overloaded(request.HttpContext);
+        }
+
+        metrics.ApiMessageReceived();
+        return Results.Json(new PushAccepted(true, target.ToString(), message.Payload.Length), statusCode: StatusCodes.Status202Accepted);
     }
 
     /// <summary>503 with Retry-After: the broadcast mailbox is full, nothing was sent; the caller should retry.</summary>

@@ -102,6 +102,18 @@ public sealed record ActorPushSettings
     /// <summary>Bytes the process must have allocated since the last trim before it trims again.</summary>
     public required long MemoryTrimAfterAllocated { get; init; }
 
+    /// <summary>Whether the meter records on the hot path and <c>/metrics</c> is served (<c>metrics.enabled</c>).</summary>
+    public required bool MetricsEnabled { get; init; }
+
+    /// <summary>Whether <c>/metrics</c> answers every caller instead of following the <c>/api</c> access rule.</summary>
+    public required bool MetricsPublic { get; init; }
+
+    /// <summary>How long a stopping node answers <c>/readyz</c> with 503 before it closes its clients.</summary>
+    public required TimeSpan ShutdownDrain { get; init; }
+
+    /// <summary>Console log format: <c>text</c> (the default) or <c>json</c>.</summary>
+    public required string LogFormat { get; init; }
+
     public static ActorPushSettings Create(Config root)
     {
         var config = ActorPushSection(root);
@@ -140,6 +152,14 @@ public sealed record ActorPushSettings
             MemoryTrimQuietPeriod = Duration(config, "memory.trim-quiet-period", min: TimeSpan.FromMilliseconds(100)),
             MemoryTrimQuietRate = Size(config, "memory.trim-quiet-rate", min: 0, max: long.MaxValue),
             MemoryTrimAfterAllocated = Size(config, "memory.trim-after-allocated", min: 1, max: long.MaxValue),
+            MetricsEnabled = Flag(config, "metrics.enabled"),
+            MetricsPublic = Flag(config, "metrics.public"),
+            ShutdownDrain = Duration(config, "shutdown-drain", min: TimeSpan.Zero),
+            LogFormat = Read(config, "log.format", k => config.GetString(k)) switch
+            {
+                var format when format is "text" or "json" => format,
+                var other => throw new ActorPushConfigException("actorpush.log.format", $"must be 'text' or 'json', was '{other}'"),
+            },
         };
     }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Akka.Actor;
+using ActorPush.Actors.Metrics;
 using ActorPush.Host.Configuration;
 
 namespace ActorPush.Host.Memory;
@@ -10,7 +12,7 @@ namespace ActorPush.Host.Memory;
 /// <see cref="MemoryTrimPolicy"/> says the burst is over, this runs one full, compacting, decommitting
 /// collection. Nothing here touches an actor or a socket.
 /// </summary>
-internal sealed partial class MemoryTrimService(ActorPushSettings settings, ILogger<MemoryTrimService> logger) : BackgroundService
+internal sealed partial class MemoryTrimService(ActorPushSettings settings, IServiceProvider services, ILogger<MemoryTrimService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,6 +46,7 @@ internal sealed partial class MemoryTrimService(ActorPushSettings settings, ILog
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var took = Stopwatch.GetElapsedTime(started);
         var after = GC.GetGCMemoryInfo();
+        PushMetrics.Get(services.GetRequiredService<ActorSystem>()).MemoryTrimmed();
         LogTrimmed(logger, committedBefore >> 20, after.TotalCommittedBytes >> 20, after.HeapSizeBytes >> 20, (long)took.TotalMilliseconds);
     }
 

@@ -58,6 +58,9 @@ internal sealed class ClientSession
         }
     }
 
+    /// <summary>The node's counters (the transport counts what it hands to the socket there).</summary>
+    public PushMetrics Metrics => _metrics;
+
     /// <summary>
     /// A whole message arrived from the client (<paramref name="payload"/> is copied before this returns). Returns 0
     /// to go on, or a close code to close the connection with. A client's publish is never refused for the server's load
@@ -67,6 +70,7 @@ internal sealed class ClientSession
     {
         if (OverRateLimit(payload.Length))
             return CloseCodes.RateLimited;
+        _metrics.ClientMessageReceived();
         if (_envelopes is not null)
             _envelopes.OnMessage(payload, kind);
         else if (_publish == PublishMode.Broadcast)

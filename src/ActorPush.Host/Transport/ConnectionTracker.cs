@@ -7,7 +7,7 @@ namespace ActorPush.Host.Transport;
 /// <summary>
 /// Knows every open WebSocket on this node, for the two things that concern them all: keepalive (one
 /// shared timer sweeps all connections instead of a timer each) and graceful shutdown (every client
-/// gets close 1001 when the host begins to stop). A dense list with each socket's position stored in the
+/// gets close 1001 when <see cref="Observability.ShutdownDrain"/> says so, after the drain). A dense list with each socket's position stored in the
 /// socket (O(1) removal by swapping the last one in): 8 bytes per connection, where a concurrent
 /// dictionary would cost a node object each.
 /// </summary>
@@ -17,11 +17,11 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly object _sweeping = new();
     private readonly ActorPushSettings _settings;
     private readonly Timer? _sweeper;
-    private readonly CancellationTokenRegistration _stopping;
     private volatile int _count;
     private int _shedding; // 1 while a cut of the largest queues is under way
+    private bool _closedAll; // guarded like the list: connections added after CloseAll are closed at once
 
-    public ConnectionTracker(ActorPushSettings settings, IHostApplicationLifetime lifetime)
+    public ConnectionTracker(ActorPushSettings settings)
     {
         _settings = settings;
         if (settings.KeepAliveInterval > TimeSpan.Zero)
@@ -29,8 +29,6 @@ internal sealed class ConnectionTracker : IDisposable
             var period = TimeSpan.FromMilliseconds(Math.Max(50, Math.Min(settings.KeepAliveInterval.TotalMilliseconds, settings.KeepAliveTimeout.TotalMilliseconds) / 4));
             _sweeper = new Timer(static state => ((ConnectionTracker)state!).Sweep(), this, period, period);
         }
-
-        _stopping = lifetime.ApplicationStopping.Register(static state => ((ConnectionTracker)state!).CloseAll(), this);
     }
 
     public int Count => _count;
@@ -44,7 +42,22 @@ internal sealed class ConnectionTracker : IDisposable
             connection.TrackerIndex = _connections.Count;
             _connections.Add(connection);
             _count = _connections.Count;
+            if (_closedAll)
+                connection.Close(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway);
         }
+    }
+
+    /// <summary>Bytes queued for sending on all connections together (read at metrics collection time).</summary>
+    public long QueuedBytes()
+    {
+        long total = 0;
+        lock (_connections)
+        {
+            foreach (var connection in _connections)
+                total += connection.QueuedBytes;
+        }
+
+        return total;
     }
 
     public void Remove(PushWebSocket connection)
@@ -113,8 +126,11 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
-    private void CloseAll()
+    /// <summary>Closes every connection with 1001, and every one added from now on.</summary>
+    public void CloseAll()
     {
+        lock (_connections)
+            _closedAll = true;
         ForEach(0, static (connection, _) => connection.Close(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway));
     }
 
@@ -162,6 +178,5 @@ internal sealed class ConnectionTracker : IDisposable
     public void Dispose()
     {
         _sweeper?.Dispose();
-        _stopping.Dispose();
     }
 }

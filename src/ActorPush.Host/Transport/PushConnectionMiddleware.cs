@@ -2,6 +2,8 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Text;
+using ActorPush.Actors.Metrics;
+using ActorPush.Actors.Transport;
 using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
 using ActorPush.Host.Sessions;
@@ -82,7 +84,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
             }
             catch (OperationCanceledException) when (handshakeTimeout.IsCancellationRequested)
             {
-                LogHandshakeTimedOut(_logger, connection.ConnectionId);
+                LogHandshakeTimedOut(_logger, connection.ConnectionId, connection.RemoteEndPoint);
                 await TryRespondAsync(connection, 408, "the request head did not arrive within 10 s"); // as Kestrel answers a slow head
                 return false;
             }
@@ -126,22 +128,33 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         {
             socket.Session!.End();
             if (e is TimeoutException)
-                await RefuseAsync(connection, 503, "server busy: the connection could not be registered in time", accepted.V1 ? accepted.Key : null);
+                await RefuseAsync(connection, 503, "server busy: the connection could not be registered in time", v1Key: accepted.V1 ? accepted.Key : null);
             return false;
         }
 
         socket.Start();
         _tracker.Add(socket);
-        LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId);
+        socket.Session!.Metrics.Handshake(101);
+        LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId, connection.RemoteEndPoint);
         return true;
     }
 
     public void Closed(PushWebSocket socket)
     {
         _tracker.Remove(socket);
-        socket.Session!.End();
-        LogDisconnected(_logger, socket.UserId!, socket.Connection.ConnectionId, socket.CloseCode);
-        _cuts.Closed(socket.UserId!, socket.Connection.ConnectionId, socket.CloseCode);
+        var session = socket.Session!;
+        session.End();
+        var code = socket.CloseCode;
+        var aborted = socket.Aborted;
+        session.Metrics.Disconnected(code, aborted);
+        var connection = socket.Connection;
+        if (aborted)
+            LogAborted(_logger, socket.UserId!, connection.ConnectionId, connection.RemoteEndPoint);
+        else if (code is CloseCodes.Normal or CloseCodes.GoingAway)
+            LogDisconnected(_logger, socket.UserId!, connection.ConnectionId, connection.RemoteEndPoint, code);
+        else if (code is not (CloseCodes.SlowConsumer or CloseCodes.RateLimited)) // those two: CutLog, rate-limited
+            LogCutOff(_logger, socket.UserId!, connection.ConnectionId, connection.RemoteEndPoint, code, socket.CloseReason);
+        _cuts.Closed(socket.UserId!, connection.ConnectionId, code);
     }
 
     /// <summary>
@@ -179,7 +192,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
             {
                 input.AdvanceTo(result.Buffer.End);
                 if (tooLarge)
-                    await RespondAsync(connection, 431, "request head too large");
+                    await RefuseAsync(connection, 431, "request head too large");
                 return null;
             }
 
@@ -201,7 +214,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         var refusal = parsed is null ? (400, problem!, "") : CheckUpgrade(parsed);
         if (refusal is { } refuse)
         {
-            await RespondAsync(connection, refuse.Status, refuse.Text, refuse.Headers);
+            await RefuseAsync(connection, refuse.Status, refuse.Text, refuse.Headers);
             return null;
         }
 
@@ -214,7 +227,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         var decision = await _policy.EvaluateAsync(new HandshakeRequest(parsed.Query, parsed.Origin, remote), cancellationToken);
         if (decision is Refused refused)
         {
-            await RefuseAsync(connection, refused.Status, refused.Text, subprotocols.V1 ? parsed.Key : null);
+            await RefuseAsync(connection, refused.Status, refused.Text, v1Key: subprotocols.V1 ? parsed.Key : null);
             return null;
         }
 
@@ -239,7 +252,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     /// (a browser reports a failed upgrade as an opaque 1006), so for the statuses it acts on it gets the upgrade
     /// and then at once a close frame with 4000 + status and the same text; everyone else gets the status.
     /// </summary>
-    private static async Task RefuseAsync(ConnectionContext connection, int status, string text, string? v1Key)
+    private static async Task RefuseV1Async(ConnectionContext connection, int status, string text, string? v1Key)
     {
         if (v1Key is null || Subprotocols.RefusalCloseCode(status) is not { } code)
         {
@@ -284,6 +297,19 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         output.Advance(length + 4);
     }
 
+    /// <summary>Counts and logs a refused handshake, then answers it (<see cref="RespondAsync"/>, or <see cref="RefuseV1Async"/>
+    /// for an actorpush.v1 client).</summary>
+    private async Task RefuseAsync(ConnectionContext connection, int status, string text, string extraHeaders = "", string? v1Key = null)
+    {
+        LogRefused(_logger, connection.ConnectionId, connection.RemoteEndPoint, status, text);
+        var context = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
+        PushMetrics.Get(context.System).Handshake(status);
+        if (v1Key is not null)
+            await RefuseV1Async(connection, status, text, v1Key);
+        else
+            await RespondAsync(connection, status, text, extraHeaders);
+    }
+
     /// <summary>Refuses the handshake with an HTTP status and a short text, then closes the connection.</summary>
     private static async Task RespondAsync(ConnectionContext connection, int status, string text, string extraHeaders = "")
     {
@@ -312,12 +338,21 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "WebSocket connected for {UserId} ({ConnectionId})")]
-    private static partial void LogConnected(ILogger logger, string userId, string connectionId);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "WebSocket connected: user {UserId}, connection {ConnectionId} from {RemoteAddress}")]
+    private static partial void LogConnected(ILogger logger, string userId, string connectionId, System.Net.EndPoint? remoteAddress);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "WebSocket of {UserId} ({ConnectionId}) ended, close code {CloseCode}")]
-    private static partial void LogDisconnected(ILogger logger, string userId, string connectionId, ushort closeCode);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "WebSocket closed with {CloseCode}: user {UserId}, connection {ConnectionId} from {RemoteAddress}")]
+    private static partial void LogDisconnected(ILogger logger, string userId, string connectionId, System.Net.EndPoint? remoteAddress, ushort closeCode);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Handshake of {ConnectionId} timed out")]
-    private static partial void LogHandshakeTimedOut(ILogger logger, string connectionId);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "WebSocket lost without a close (peer gone or keepalive timeout): user {UserId}, connection {ConnectionId} from {RemoteAddress}")]
+    private static partial void LogAborted(ILogger logger, string userId, string connectionId, System.Net.EndPoint? remoteAddress);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "WebSocket cut off with {CloseCode} ({Reason}): user {UserId}, connection {ConnectionId} from {RemoteAddress}")]
+    private static partial void LogCutOff(ILogger logger, string userId, string connectionId, System.Net.EndPoint? remoteAddress, ushort closeCode, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Handshake refused with {Status} ({Reason}): connection {ConnectionId} from {RemoteAddress}")]
+    private static partial void LogRefused(ILogger logger, string connectionId, System.Net.EndPoint? remoteAddress, int status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Handshake timed out: connection {ConnectionId} from {RemoteAddress}")]
+    private static partial void LogHandshakeTimedOut(ILogger logger, string connectionId, System.Net.EndPoint? remoteAddress);
 }

@@ -43,6 +43,7 @@ internal sealed class PushWebSocket : IClientConnection
     private bool _closing;
     private bool _closeSent;
     private bool _discardQueue;
+    private bool _aborted; // torn down before any close began (metrics: disconnects by code "abort")
     private ushort _closeCode;
     private string _closeReason = "";
     private TaskCompletionSource? _sendDone;
@@ -94,6 +95,19 @@ internal sealed class PushWebSocket : IClientConnection
 
     /// <summary>The memory of the frames queued for sending (read without the lock: a snapshot).</summary>
     public long QueuedBytes => Volatile.Read(ref _queuedBytes);
+
+    /// <summary>The reason text of the close this side sent (or echoed); empty while open.</summary>
+    public string CloseReason
+    {
+        get
+        {
+            lock (this)
+                return _closing ? _closeReason : "";
+        }
+    }
+
+    /// <summary>Whether the connection was torn down before any close handshake began.</summary>
+    public bool Aborted => Volatile.Read(ref _aborted);
 
     private bool IsClosing
     {
@@ -207,8 +221,11 @@ internal sealed class PushWebSocket : IClientConnection
     /// <summary>Tears the TCP connection down at once.</summary>
     public void Abort(string why)
     {
-        if (!_finished)
-            _connection.Abort(new ConnectionAbortedException(why));
+        if (_finished)
+            return;
+        lock (this)
+            _aborted |= !_closing;
+        _connection.Abort(new ConnectionAbortedException(why));
     }
 
     /// <summary>Called by the <see cref="ConnectionTracker"/> every sweep: pings an idle connection, aborts one that does not answer.</summary>
@@ -446,11 +463,13 @@ internal sealed class PushWebSocket : IClientConnection
             {
                 bool closeFrameWritten;
                 long freed;
+                int delivered;
+                long deliveredBytes, oldestPublished;
                 bool pongWritten;
                 lock (this)
                 {
                     pongWritten = WritePongLocked();
-                    var written = WriteQueuedLocked(out freed);
+                    var written = WriteQueuedLocked(out freed, out delivered, out deliveredBytes, out oldestPublished);
 
                     closeFrameWritten = _closing && !_closeSent && QueuedFrames == 0;
                     if (closeFrameWritten)
@@ -475,6 +494,8 @@ internal sealed class PushWebSocket : IClientConnection
                     _shared.Gauge.Add(-freed);
                 if (pongWritten)
                     ReleasePongWaiter();
+                if (delivered > 0 && _session?.Metrics is { Enabled: true } metrics)
+                    metrics.SentToSocket(delivered, deliveredBytes, oldestPublished); // once per write, after the lock
                 var flushed = await Output.FlushAsync().ConfigureAwait(false);
                 if (closeFrameWritten || flushed.IsCompleted || flushed.IsCanceled)
                     break;
@@ -507,11 +528,15 @@ internal sealed class PushWebSocket : IClientConnection
     /// Moves queued frames into the pipe, up to <see cref="FlushThreshold"/> bytes, copying them into the
     /// pipe's buffer directly and advancing once per buffer rather than once per frame (every Advance
     /// takes the pipe's lock). Returns the bytes written, and in <paramref name="freed"/> the queue memory
-    /// they held. Called under the lock.
+    /// they held; <paramref name="dataFrames"/> and <paramref name="dataBytes"/> count the data frames among them,
+    /// <paramref name="oldestPublished"/> is the publish timestamp of the first. Called under the lock.
     /// </summary>
-    private int WriteQueuedLocked(out long freed)
+    private int WriteQueuedLocked(out long freed, out int dataFrames, out long dataBytes, out long oldestPublished)
     {
         freed = 0;
+        dataFrames = 0;
+        dataBytes = 0;
+        oldestPublished = 0;
         var outbound = _outbound;
         if (outbound is null)
             return 0;
@@ -521,6 +546,7 @@ internal sealed class PushWebSocket : IClientConnection
         var filled = 0;
         while (written < FlushThreshold && outbound.TryDequeue(out var frame))
         {
+            var isData = frame.Kind is FrameKind.Text or FrameKind.Binary;
             if (frame.Kind != FrameKind.Ping)
             {
                 var cost = OutboundGauge.Cost(frame); // data is counted; the keepalive ping is not
@@ -543,6 +569,12 @@ internal sealed class PushWebSocket : IClientConnection
             bytes.CopyTo(buffer[filled..]);
             filled += bytes.Length;
             written += bytes.Length;
+            if (isData)
+            {
+                if (dataFrames++ == 0)
+                    oldestPublished = frame.Published;
+                dataBytes += bytes.Length;
+            }
         }
 
         if (filled > 0)

@@ -1,0 +1,59 @@
+using Akka.Actor;
+using ActorPush.Actors.Metrics;
+using ActorPush.Host.Configuration;
+using ActorPush.Host.Api;
+using ActorPush.Host.Transport;
+using OpenTelemetry.Metrics;
+
+namespace ActorPush.Host.Observability;
+
+/// <summary>
+/// The OpenTelemetry wiring, in one place: a MeterProvider that listens to ActorPush's meter
+/// (<see cref="PushMetrics.MeterName"/>), the .NET runtime (GC, thread pool, JIT) and Kestrel's own meter, and exports
+/// them in Prometheus text format at <c>GET /metrics</c>. Who may scrape follows the <c>/api</c> rule
+/// (<see cref="ApiAccess"/>, applied in ActorPushServer) unless <c>actorpush.metrics.public = on</c>. With <c>actorpush.metrics.enabled = off</c>
+/// none of this is registered: no listener, so the meter's instruments cost nothing and /metrics is 404.
+/// </summary>
+internal static class OpenTelemetryConfig
+{
+    /// <summary>Kestrel's built-in meter: connections (active, queued, duration), TLS handshakes, upgrades.</summary>
+    public const string KestrelMeter = "Microsoft.AspNetCore.Server.Kestrel";
+
+    public const string MetricsPath = "/metrics";
+
+    public static void AddPushMetrics(this WebApplicationBuilder builder, ActorPushSettings settings)
+    {
+        if (!settings.MetricsEnabled)
+            return;
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(PushMetrics.MeterName, KestrelMeter)
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
+        builder.Services.AddHostedService<MetricsSources>();
+    }
+
+    /// <summary>Maps the scrape endpoint; who may call it is decided before, by ApiAccess (see ActorPushServer).</summary>
+    public static void MapPushMetrics(this WebApplication app, ActorPushSettings settings)
+    {
+        if (settings.MetricsEnabled)
+            app.MapPrometheusScrapingEndpoint(MetricsPath);
+    }
+
+    /// <summary>
+    /// Hands the meter the gauges only the Host can compute, read when a scraper collects (never on the hot path):
+    /// open connections and bytes queued for sockets, both from the <see cref="ConnectionTracker"/>. Starts after the
+    /// actor system (hosted services start in the order they were added).
+    /// </summary>
+    private sealed class MetricsSources(IServiceProvider services, ConnectionTracker tracker) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var metrics = PushMetrics.Get(services.GetRequiredService<ActorSystem>());
+            metrics.OpenConnections = () => tracker.Count;
+            metrics.QueuedBytes = tracker.QueuedBytes;
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
