@@ -7,6 +7,7 @@
 #   bench/run.sh                 full benchmark (~20-30 min on 2 cores)
 #   bench/run.sh --quick         small numbers, every server and scenario (a few minutes)
 #   options: --servers actorpush,kestrel-plain,go-original,node-ws   --scenarios fanout-2k,idle,...
+#            (also actorpush-nometrics: ActorPush with actorpush.metrics.enabled = off, to measure what metrics cost)
 #            --repeat N (runs of the target scenarios fanout-2k, fanout-10k and idle for ActorPush and plain
 #            Kestrel, interleaved, reported by their median; default 3 in full mode, 1 in quick mode)
 #            --no-install  --no-docs  --docs (also update docs in quick mode)
@@ -106,11 +107,13 @@ KB_DIR="$ROOT/bench/KestrelBaseline/bin/Release/net10.0"
 } >"$OUT/meta.json"
 
 # ---------------------------------------------------------------- servers
-PORT_BASE=$(free_ports 4)
+PORT_BASE=$(free_ports 5)
+NOMETRICS_CONF="$OUT/actorpush-nometrics.conf"
+echo "actorpush.metrics.enabled = off" >"$NOMETRICS_CONF"
 SERVER_PID=""
 server_port() {
   case "$1" in actorpush) echo $((PORT_BASE));; kestrel-plain) echo $((PORT_BASE + 1));;
-    go-original) echo $((PORT_BASE + 2));; node-ws) echo $((PORT_BASE + 3));; esac
+    go-original) echo $((PORT_BASE + 2));; node-ws) echo $((PORT_BASE + 3));; actorpush-nometrics) echo $((PORT_BASE + 4));; esac
 }
 start_server() { # name -> sets SERVER_PID, waits for /ping
   local name=$1 port; port=$(server_port "$1")
@@ -118,6 +121,7 @@ start_server() { # name -> sets SERVER_PID, waits for /ping
     # Both .NET servers run with the GC setting ActorPush's deployment files use (deploy/actorpush.service,
     # launchSettings.json): a 4 MiB gen0 budget, so idle RSS measures connections, not GC slack.
     actorpush)     (cd "$HOST_DIR" && DOTNET_GCgen0size=0x400000 exec taskset -c 0 ./ActorPush.Host --urls "http://127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
+    actorpush-nometrics) (cd "$HOST_DIR" && ACTORPUSH_CONFIG="$NOMETRICS_CONF" DOTNET_GCgen0size=0x400000 exec taskset -c 0 ./ActorPush.Host --urls "http://127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
     kestrel-plain) (cd "$KB_DIR" && DOTNET_GCgen0size=0x400000 exec taskset -c 0 ./KestrelBaseline --urls "http://127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
     go-original)   (exec taskset -c 0 "$ROOT/bench/go-original/bin/go-original" -addr "127.0.0.1:$port") >>"$OUT/$name.server.log" 2>&1 & ;;
     node-ws)       (exec taskset -c 0 node "$ROOT/bench/node-ws/server.js" "$port" 127.0.0.1) >>"$OUT/$name.server.log" 2>&1 & ;;
@@ -178,7 +182,7 @@ IFS=',' read -r -a scenario_list <<<"$SCENARIOS"
 log "mode $MODE, servers ${server_list[*]}, results in $OUT"
 # The targets compare ActorPush with plain Kestrel, so those two run the target scenarios REPEAT times, in
 # turns (A, B, A, B, ...), so that a slow minute of the shared machine does not land on one server only.
-is_repeated() { [[ $1 == fanout-2k || $1 == fanout-10k || $1 == idle ]] && [[ $2 == actorpush || $2 == kestrel-plain ]]; }
+is_repeated() { [[ $1 == fanout-2k || $1 == fanout-10k || $1 == idle ]] && [[ $2 == actorpush || $2 == kestrel-plain || $2 == actorpush-nometrics ]]; }
 for scenario in "${scenario_list[@]}"; do
   [[ -n "${ARGS[$scenario]:-}" ]] || { log "unknown scenario $scenario"; exit 2; }
   for round in $(seq 1 "$REPEAT"); do

@@ -65,6 +65,8 @@ public sealed class PushMetrics : IExtension, IDisposable
         _meter = new Meter(MeterName, typeof(PushMetrics).Assembly.GetName().Version?.ToString(3));
         _meter.CreateObservableGauge("actorpush.connections", () => OpenConnections?.Invoke() ?? 0, "{connection}",
             "WebSocket connections open on this node");
+        _meter.CreateObservableGauge("actorpush.ready", () => Ready?.Invoke() == true ? 1 : 0, "{node}",
+            "1 while this node answers /readyz with 200 (started, joined, not stopping), else 0");
         _meter.CreateObservableGauge("actorpush.users", () => Volatile.Read(ref _users), "{user}",
             "Distinct users with at least one connection on this node");
         _meter.CreateObservableCounter("actorpush.handshakes", () => Measure(_handshakes, HandshakeTags), "{handshake}",
@@ -119,6 +121,9 @@ public sealed class PushMetrics : IExtension, IDisposable
 
     /// <summary>Frames per broadcast fan-out.</summary>
     public Histogram<int> BatchSize { get; }
+
+    /// <summary>Whether the node is ready for traffic (what /readyz answers), registered by the Host.</summary>
+    public Func<bool>? Ready { get; set; }
 
     /// <summary>Open connections, registered by the Host (its connection tracker).</summary>
     public Func<long>? OpenConnections { get; set; }

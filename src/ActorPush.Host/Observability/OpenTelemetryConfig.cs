@@ -41,16 +41,17 @@ internal static class OpenTelemetryConfig
 
     /// <summary>
     /// Hands the meter the gauges only the Host can compute, read when a scraper collects (never on the hot path):
-    /// open connections and bytes queued for sockets, both from the <see cref="ConnectionTracker"/>. Starts after the
+    /// readiness, open connections and bytes queued for sockets (the <see cref="ConnectionTracker"/>). Starts after the
     /// actor system (hosted services start in the order they were added).
     /// </summary>
-    private sealed class MetricsSources(IServiceProvider services, ConnectionTracker tracker) : IHostedService
+    private sealed class MetricsSources(IServiceProvider services, ConnectionTracker tracker, Readiness readiness) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             var metrics = PushMetrics.Get(services.GetRequiredService<ActorSystem>());
             metrics.OpenConnections = () => tracker.Count;
             metrics.QueuedBytes = tracker.QueuedBytes;
+            metrics.Ready = () => readiness.NotReadyBecause() is null;
             return Task.CompletedTask;
         }
 

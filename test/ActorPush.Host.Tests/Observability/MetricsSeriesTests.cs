@@ -119,6 +119,7 @@ public sealed class MetricsSeriesTests
         await using var node = await ConfiguredServerProcess.StartAsync("""
             actorpush.memory.trim-quiet-period = 300ms
             actorpush.memory.trim-after-allocated = 1 MiB
+            actorpush.memory.trim-quiet-rate = 8 MiB
             """);
         var (server, port, baseUri, http) = (node.Process, node.Port, node.BaseUri, node.Http);
 

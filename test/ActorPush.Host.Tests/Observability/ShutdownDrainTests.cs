@@ -16,6 +16,7 @@ public sealed class ShutdownDrainTests
         var (server, port, baseUri, http) = (node.Process, node.Port, node.BaseUri, node.Http);
         using var alice = await ServerProcess.ConnectAsync(port, "alice");
         Assert.Equal((HttpStatusCode.OK, "ready\n"), await http.SendAsync(HttpMethod.Get, "/readyz"));
+        Assert.Equal(1, (await MetricsScrape.FromAsync(baseUri)).Value("actorpush_ready"));
 
         server.Terminate();
 
@@ -23,6 +24,7 @@ public sealed class ShutdownDrainTests
             "/readyz to answer 503 once shutdown began");
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "not ready: shutting down\n"), await http.SendAsync(HttpMethod.Get, "/readyz"));
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode); // alive while draining
+        await MetricsSeriesTests.ScrapeWhenAsync(baseUri, now => now.Value("actorpush_ready") == 0); // the gauge follows
 
         // Not ready, and still serving: a broadcast published now reaches the open client, and only then comes 1001.
         Assert.Equal(HttpStatusCode.Accepted, (await http.SendAsync(HttpMethod.Post, "/api/broadcast", "still here")).Status);
