@@ -71,6 +71,8 @@ public static class ActorPushServer
             akka.AddPushActors(settings.Actors, clustered: cluster is not null);
         });
         builder.AddPushMetrics(settings); // after the actor system: its sources start once the actors exist
+        if (cluster is not null)
+            builder.Services.AddHostedService<ClusterObservability>(); // after the actor system, like the metrics sources
 
         var app = builder.Build();
         // Operator paths: the API key, or with none only really local requests (Api/ApiAccess.cs). /metrics is

@@ -113,6 +113,24 @@ public sealed class InProcessClusterTests(InProcessCluster cluster) : IClassFixt
         Assert.Equal(0, stats.GetProperty("unanswered").GetArrayLength());
     }
 
+    [Fact]
+    public async Task Every_node_is_ready_and_exports_three_up_members_and_none_unreachable()
+    {
+        foreach (var node in new[] { A, B, C })
+        {
+            using var http = node.Http();
+            var (status, body) = await http.SendAsync(HttpMethod.Get, "/readyz");
+            Assert.True(status == HttpStatusCode.OK, $"/readyz of {node.BaseUri} answered {(int)status}: {body}");
+            await Eventually.HoldsAsync(async () =>
+            {
+                var scrape = await MetricsScrape.FromAsync(node.BaseUri);
+                return scrape.Value("actorpush_cluster_members", "status=\"up\"") == 3
+                    && scrape.Has("actorpush_cluster_members", "status=\"unreachable\"")
+                    && scrape.Value("actorpush_cluster_members", "status=\"unreachable\"") == 0;
+            }, $"{node.BaseUri}/metrics to count 3 up members and 0 unreachable");
+        }
+    }
+
     /// <summary>Reads until <paramref name="expected"/> arrives (other specs' broadcasts may come first).</summary>
     private static async Task<string> ReceiveSkippingAsync(WebSocket socket, string expected)
     {
