@@ -79,6 +79,10 @@ public sealed class ClientActor : UntypedActor
             case FrameBatch batch:
                 Send(batch.Frames);
                 break;
+            case MailboxOverflowed:
+                if (!_closing)
+                    SlowConsumer(); // a frame was dropped at the mailbox: this client cannot have them all
+                break;
             case FlushOutbound:
                 _flushPending = false;
                 _connection.Flush();

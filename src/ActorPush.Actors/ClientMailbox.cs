@@ -15,8 +15,9 @@ namespace ActorPush.Actors;
 ///
 /// Frames waiting here are bounded: at most <c>mailbox-capacity</c> frame messages and
 /// <c>mailbox-max-bytes</c> of their cost (<see cref="OutboundGauge.Cost"/>), and they count in the
-/// node's <see cref="OutboundGauge"/>. A frame that does not fit is dropped and the queue marks itself
-/// overflowed: its ClientActor then closes the connection as a slow consumer (4008), so no reader ever
+/// node's <see cref="OutboundGauge"/>; a single frame always fits into an empty mailbox. A frame that does
+/// not fit is dropped, the queue marks itself overflowed and queues a <see cref="MailboxOverflowed"/> in its
+/// place: its ClientActor then closes the connection as a slow consumer (4008) at once, so no reader ever
 /// silently misses a frame. Other messages (attach, close, join) are never refused.
 /// </summary>
 public sealed class ClientMailbox : MailboxType, IProducesMessageQueue<ClientMessageQueue>
@@ -73,14 +74,23 @@ public sealed class ClientMessageQueue : IMessageQueue, IUnboundedMessageQueueSe
         {
             if (cost > 0)
             {
-                if (_frames >= _bounds.Capacity || _bytes + cost > _bounds.MaxBytes)
+                // One frame always fits into an empty mailbox (a message up to max-message-size must reach a
+                // reader that keeps up, whatever mailbox-max-bytes says); behind others, the bounds apply.
+                if (_frames >= _bounds.Capacity || (_frames > 0 && _bytes + cost > _bounds.MaxBytes))
                 {
+                    if (Overflowed)
+                        return;
                     Overflowed = true;
-                    return;
+                    // The dropped frame may be the last message for a while: queue a wake-up in its place so the
+                    // actor runs and closes the connection now instead of at some later frame.
+                    envelope = new Envelope(MailboxOverflowed.Instance, ActorRefs.NoSender);
+                    cost = 0;
                 }
-
-                _frames++;
-                _bytes += cost;
+                else
+                {
+                    _frames++;
+                    _bytes += cost;
+                }
             }
 
             if (_count == 0)
@@ -154,5 +164,15 @@ public sealed class ClientMessageQueue : IMessageQueue, IUnboundedMessageQueueSe
     internal sealed record Bounds(int Capacity, long MaxBytes, OutboundGauge? Gauge = null)
     {
         public static readonly Bounds Unbounded = new(int.MaxValue, long.MaxValue);
+    }
+}
+
+/// <summary>Queued by <see cref="ClientMessageQueue"/> in place of the first frame it had to drop: close as a slow consumer.</summary>
+public sealed class MailboxOverflowed : INoSerializationVerificationNeeded
+{
+    public static readonly MailboxOverflowed Instance = new();
+
+    private MailboxOverflowed()
+    {
     }
 }

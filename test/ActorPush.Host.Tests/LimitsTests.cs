@@ -23,6 +23,22 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task A_message_larger_than_the_client_mailbox_byte_bound_still_reaches_readers_that_keep_up()
+    {
+        // One frame always fits into an empty ClientActor mailbox: before, a frame over mailbox-max-bytes was
+        // dropped without waking the actor, so the reader neither got it nor was closed (Autobahn 9.x stalled).
+        await using var server = await PushServer.StartAsync(
+            "actorpush.max-message-size = 1 MiB\nactorpush.client.send-queue-limit = 4 MiB\nactorpush.client.mailbox.mailbox-max-bytes = 64 KiB");
+        using var sender = await server.ConnectAsync("big-sender");
+        using var reader = await server.ConnectAsync("big-reader");
+
+        await sender.SendAsync(new byte[300 * 1024], WebSocketMessageType.Binary, true, CancellationToken.None);
+
+        Assert.Equal(300 * 1024, (await reader.ReceiveMessageAsync()).Payload.Length);
+        Assert.Equal(300 * 1024, (await sender.ReceiveMessageAsync()).Payload.Length);
+    }
+
+    [Fact]
     public async Task Oversized_message_split_into_fragments_is_also_closed_with_1009()
     {
         await using var server = await PushServer.StartAsync("actorpush.max-message-size = 1 KiB");
