@@ -26,6 +26,7 @@ public static class PushActors
             var actorSettings = settings ?? ActorSettings.Create(system.Settings.Config);
             var broadcast = system.ActorOf(BroadcastActor.Props(), "broadcast");
             registry.Register<BroadcastActor>(broadcast);
+            TopicAdmission.Get(system).Configure(actorSettings.MaxTopics, actorSettings.TopicMailboxCapacity, actorSettings.TopicMailboxCapacityBytes);
             var topics = system.ActorOf(TopicsActor.Props(actorSettings.MaxTopicsPerConnection), "topics");
             registry.Register<TopicsActor>(topics);
             var users = system.ActorOf(RegistryActor.Props(broadcast, topics), "registry");

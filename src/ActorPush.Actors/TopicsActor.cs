@@ -12,20 +12,30 @@ namespace ActorPush.Actors;
 /// subscriber leaves (unsubscribe or death) the child is stopped and forgotten at once, so a later
 /// subscribe simply starts a fresh child. Because only this actor decides membership and lifetime,
 /// there is no window in which a subscribe can reach a topic that is stopping.
+///
+/// It also enforces the node's topic bounds (<see cref="TopicAdmission"/>): no more than <c>max-topics</c> live
+/// topics (a subscription that would create one more is refused, counted and logged), and a publish to a topic holds
+/// room in the topic gate until its TopicActor has fanned it out (one to no topic gives it back at once).
 /// </summary>
 public sealed class TopicsActor : ReceiveActor
 {
     private readonly Dictionary<string, Topic> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, HashSet<string>> _clients = [];
+    private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(1);
+
     private readonly int _maxTopicsPerClient;
+    private readonly TopicAdmission _admission;
     private readonly PushMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _subscriptions;
     private long _generation;
+    private DateTime _lastRefusalLog = DateTime.MinValue;
+    private int _refusalsNotLogged;
 
     public TopicsActor(int maxTopicsPerClient)
     {
         _maxTopicsPerClient = maxTopicsPerClient;
+        _admission = TopicAdmission.Get(Context.System);
         _metrics = PushMetrics.Get(Context.System);
         Receive<PublishToTopic>(Handle);
         Receive<Subscribe>(Handle);
@@ -37,13 +47,16 @@ public sealed class TopicsActor : ReceiveActor
     }
 
     /// <param name="maxTopicsPerClient">Subscriptions one connection may hold; further subscribes are ignored and counted.</param>
+    /// <remarks>The node's topic bounds are its <see cref="TopicAdmission"/>; the sender of every <see cref="PublishToTopic"/> has entered its gate.</remarks>
     public static Props Props(int maxTopicsPerClient) => Akka.Actor.Props.Create(() => new TopicsActor(maxTopicsPerClient));
 
     private void Handle(PublishToTopic publish)
     {
         _metrics.MessageIn();
         if (_topics.TryGetValue(publish.Topic, out var topic))
-            topic.Actor.Tell(new Publish(publish.Frame));
+            topic.Actor.Tell(new Publish(publish.Frame)); // the TopicActor gives the gate's room back
+        else
+            _admission.Gate.Leave(publish.Frame.Payload.Length);
     }
 
     private void Handle(Subscribe subscribe)
@@ -59,16 +72,21 @@ public sealed class TopicsActor : ReceiveActor
             return;
         if (clientTopics.Count >= _maxTopicsPerClient)
         {
-            _metrics.SubscriptionRefused();
-            _log.Warning("Subscription of {0} to topic {1} ignored: it already has {2} topics (actorpush.client.max-topics)",
-                subscribe.Client.Path.Name, subscribe.Topic, clientTopics.Count);
+            Refused(subscribe, $"the connection already has {clientTopics.Count} topics (actorpush.client.max-topics)");
             return;
         }
 
         if (!_topics.TryGetValue(subscribe.Topic, out var topic))
         {
-            topic = new Topic(Context.ActorOf(TopicActor.Props(), "topic-" + ++_generation));
+            if (_topics.Count >= _admission.MaxTopics)
+            {
+                Refused(subscribe, $"the node holds its limit of {_topics.Count} topics (actorpush.topics.max-topics)");
+                return;
+            }
+
+            topic = new Topic(Context.ActorOf(TopicActor.Props(_admission.Gate), "topic-" + ++_generation));
             _topics.Add(subscribe.Topic, topic);
+            _admission.Created(subscribe.Topic);
         }
 
         clientTopics.Add(subscribe.Topic);
@@ -112,7 +130,25 @@ public sealed class TopicsActor : ReceiveActor
         // Last subscriber gone: forget the topic now (a new subscribe starts a fresh child) and stop the
         // child after whatever it already has queued.
         _topics.Remove(name);
+        _admission.Removed(name);
         topic.Actor.Tell(PoisonPill.Instance);
+    }
+
+    /// <summary>A refused subscription: counted always, logged at most once a second (with how many were not).</summary>
+    private void Refused(Subscribe subscribe, string why)
+    {
+        _metrics.SubscriptionRefused();
+        var now = DateTime.UtcNow;
+        if (now - _lastRefusalLog < RefusalLogInterval)
+        {
+            _refusalsNotLogged++;
+            return;
+        }
+
+        _log.Warning("Subscription of {0} to topic {1} refused: {2} ({3} more refused since the last such log)",
+            subscribe.Client.Path.Name, subscribe.Topic, why, _refusalsNotLogged);
+        _lastRefusalLog = now;
+        _refusalsNotLogged = 0;
     }
 
     private sealed class Topic(IActorRef actor)

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Hosting;
 using ActorPush.Actors;
 using ActorPush.Actors.Cluster;
@@ -39,7 +40,8 @@ public static class ActorPushServer
             builder.WebHost.UseUrls(DefaultUrl);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(new TrustedProxies(settings.TrustedProxies));
-        builder.Services.AddSingleton<HandshakePolicy>();
+        builder.Services.AddSingleton(services =>
+            new HandshakePolicy(settings, TopicAdmission.Get(services.GetRequiredService<ActorSystem>())));
         builder.Services.AddSingleton<ConnectionTracker>();
         var cluster = ClusterConfiguration.From(hocon, Environment.GetEnvironmentVariable);
         builder.Services.AddPushBroker(settings.ApiAskTimeout, clustered: cluster is not null);

@@ -140,39 +140,3 @@ public sealed class ApiLocalAccessTests
         Assert.False(ClientAddress.Resolve(outside, default, default, default, proxies).Forwarded);
     }
 }
-
-internal static class ProxyHttp
-{
-    /// <summary>An HTTP client whose connections leave from <paramref name="local"/> (another loopback address), as a proxy's would.</summary>
-    public static HttpClient HttpFrom(this PushServer server, IPAddress local)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(local, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = server.BaseUri, Timeout = Deadlines.Default };
-    }
-
-    public static async Task<(HttpStatusCode Status, string Body)> SendWithAsync(this HttpClient http, string path, params (string Name, string Value)[] headers)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        foreach (var (name, value) in headers)
-            request.Headers.TryAddWithoutValidation(name, value);
-        using var response = await http.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-}

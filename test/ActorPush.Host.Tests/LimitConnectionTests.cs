@@ -64,7 +64,7 @@ public sealed class LimitConnectionTests
         var limiter = new ConnectionLimiter(maxConnections: 50, maxConnectionsPerUser: 10);
 
         var leases = Enumerable.Range(0, 400).AsParallel().WithDegreeOfParallelism(16)
-            .Select(i => limiter.TryAcquire("user" + (i % 8), out _))
+            .Select(i => limiter.TryAcquire("user" + (i % 8), null, out _))
             .Where(lease => lease is not null)
             .ToList();
 
@@ -72,7 +72,7 @@ public sealed class LimitConnectionTests
         Assert.Equal(50, limiter.Count);
         leases.AsParallel().ForAll(lease => { lease!.Dispose(); lease.Dispose(); }); // releasing twice counts once
         Assert.Equal(0, limiter.Count);
-        Assert.NotNull(limiter.TryAcquire("user0", out _));
+        Assert.NotNull(limiter.TryAcquire("user0", null, out _));
     }
 
     [Fact]

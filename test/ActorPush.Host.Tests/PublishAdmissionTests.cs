@@ -5,26 +5,34 @@ using Xunit.Abstractions;
 
 namespace ActorPush.Host.Tests;
 
-/// <summary>A 2xx from the push API means the message entered the fan-out: a full broadcast mailbox answers 503, never 202 and a drop.</summary>
+/// <summary>
+/// A 2xx from the push API means the message entered the fan-out: a full broadcast mailbox, or full topic mailboxes,
+/// answer 503, never 202 and a drop.
+/// </summary>
 public sealed class PublishAdmissionTests(ITestOutputHelper output)
 {
     private const int Broadcasts = 400;
     private const int Clients = 10;
 
-    [Fact]
-    public async Task Concurrent_api_broadcasts_into_a_small_mailbox_are_delivered_to_everyone_when_2xx_and_otherwise_get_503_with_retry_after()
+    [Theory]
+    [InlineData("/api/broadcast", "actorpush.broadcast.mailbox.mailbox-capacity = 4")]
+    [InlineData("/api/topics/news/messages", "actorpush.topics.mailbox-capacity = 4")]
+    public async Task Concurrent_api_publishes_into_a_small_mailbox_are_delivered_to_everyone_when_2xx_and_otherwise_get_503_with_retry_after(
+        string path, string smallMailbox)
     {
-        await using var server = await PushServer.StartAsync("actorpush.broadcast.mailbox.mailbox-capacity = 4");
+        await using var server = await PushServer.StartAsync(smallMailbox);
         var clients = new List<System.Net.WebSockets.ClientWebSocket>();
         for (var i = 0; i < Clients; i++)
-            clients.Add(await server.ConnectAsync("reader" + i));
+            clients.Add(await server.ConnectQueryAsync($"user_id=reader{i}&topics=news"));
+        await server.WaitForConnectionsAsync(Clients);
+        await server.WaitForSubscribersAsync("news", Clients);
         using var http = server.Http();
 
         var answers = await Task.WhenAll(Enumerable.Range(0, Broadcasts).Select(async i =>
         {
             using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("m" + i));
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
-            using var response = await http.PostAsync("/api/broadcast", content);
+            using var response = await http.PostAsync(path, content);
             return (Message: "m" + i, response.StatusCode, RetryAfter: response.Headers.RetryAfter?.Delta);
         }));
 
@@ -38,8 +46,8 @@ public sealed class PublishAdmissionTests(ITestOutputHelper output)
         });
         Assert.NotEmpty(accepted);
 
-        // A last broadcast (retried while refused) marks the end: everything accepted before it arrives before it.
-        await Eventually.HoldsAsync(async () => (await http.SendAsync(HttpMethod.Post, "/api/broadcast", "end")).Status == HttpStatusCode.Accepted, "the end marker to be accepted");
+        // A last publish (retried while refused) marks the end: everything accepted before it arrives before it.
+        await Eventually.HoldsAsync(async () => (await http.SendAsync(HttpMethod.Post, path, "end")).Status == HttpStatusCode.Accepted, "the end marker to be accepted");
         foreach (var client in clients)
         {
             var received = new HashSet<string>();

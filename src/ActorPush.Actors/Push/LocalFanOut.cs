@@ -33,18 +33,18 @@ public sealed class LocalFanOut
     public string Node { get; }
 
     /// <summary>
-    /// Whether this node would take a publish for <paramref name="target"/> now (a look at the broadcast mailbox's
-    /// gate, reserving nothing). <see cref="Publish"/> decides and reserves in one step.
+    /// Whether this node would take a publish for <paramref name="target"/> now (a look at the gate of the broadcast
+    /// mailbox or of the topic mailboxes, reserving nothing). <see cref="Publish"/> decides and reserves in one step.
     /// </summary>
     public PublishOutcome Admit(PushTarget target) =>
-        target.Kind == PushTargetKind.Everyone && BroadcastAdmission.Get(_system).Gate is { IsFull: true }
-            ? PublishOutcome.Overloaded
-            : PublishOutcome.Accepted;
+        GateOf(target) is { IsFull: true } ? PublishOutcome.Overloaded : PublishOutcome.Accepted;
 
     /// <summary>
-    /// Admits and delivers a publish from this node. A broadcast with <see cref="Admission.RefuseWhenFull"/> reserves
-    /// its room in the broadcast mailbox's <see cref="PublishGate"/> first and is refused (counted) when there is none,
-    /// so Accepted means it entered the fan-out; with <see cref="Admission.Always"/> it enters over the limit.
+    /// Admits and delivers a publish from this node. A broadcast or topic publish with <see cref="Admission.RefuseWhenFull"/>
+    /// reserves its room in its <see cref="PublishGate"/> first (the broadcast mailbox's, or the topic mailboxes' shared
+    /// one) and is refused (counted) when there is none, so Accepted means it entered the fan-out; with
+    /// <see cref="Admission.Always"/> it enters over the limit. A push to a user goes straight to the user's ClientActors,
+    /// whose own mailboxes are bounded.
     /// </summary>
     public PublishOutcome Publish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind, Admission admission) =>
         TryPublish(target, payload, kind, admission) is null ? PublishOutcome.Overloaded : PublishOutcome.Accepted;
@@ -52,7 +52,7 @@ public sealed class LocalFanOut
     /// <summary>As <see cref="Publish"/>; returns the frame this node's recipients share, or null when it was refused.</summary>
     public OutboundFrame? TryPublish(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind, Admission admission)
     {
-        if (target.Kind != PushTargetKind.Everyone || admission == Admission.Always || BroadcastAdmission.Get(_system).Gate is not { } gate)
+        if (admission == Admission.Always || GateOf(target) is not { } gate)
         {
             var frame = new OutboundFrame(payload, kind, StreamOf(target));
             Deliver(target, frame);
@@ -66,9 +66,20 @@ public sealed class LocalFanOut
         }
 
         var reserved = new OutboundFrame(payload, kind, StreamOf(target));
-        _broadcast.Tell(new Publish(reserved, Reserved: true), ActorRefs.NoSender);
+        if (target.Kind == PushTargetKind.Everyone)
+            _broadcast.Tell(new Publish(reserved, Reserved: true), ActorRefs.NoSender);
+        else
+            _topics.Tell(new PublishToTopic(target.Name, reserved), ActorRefs.NoSender);
         return reserved;
     }
+
+    /// <summary>The gate a publish to <paramref name="target"/> is admitted through; null for a user push (and before the broadcast mailbox exists).</summary>
+    private PublishGate? GateOf(PushTarget target) => target.Kind switch
+    {
+        PushTargetKind.Everyone => BroadcastAdmission.Get(_system).Gate,
+        PushTargetKind.Topic => TopicAdmission.Get(_system).Gate,
+        _ => null,
+    };
 
     /// <summary>Encodes the frame this node's recipients share and hands it to the actor that owns <paramref name="target"/>.</summary>
     public void Deliver(PushTarget target, ReadOnlySpan<byte> payload, FrameKind kind) =>
@@ -94,6 +105,7 @@ public sealed class LocalFanOut
                 _registry.Tell(new PushToUser(target.Name, frame), ActorRefs.NoSender);
                 break;
             default:
+                TopicAdmission.Get(_system).Gate.Enter(frame.Payload.Length); // over the limit: it was admitted elsewhere
                 _topics.Tell(new PublishToTopic(target.Name, frame), ActorRefs.NoSender);
                 break;
         }

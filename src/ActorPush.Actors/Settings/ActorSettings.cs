@@ -18,6 +18,15 @@ public sealed record ActorSettings
     /// <summary>Topics one connection may be subscribed to (at connect and through the API).</summary>
     public required int MaxTopicsPerConnection { get; init; }
 
+    /// <summary>Live topics this node holds at most; a subscription that would create one more is refused.</summary>
+    public required int MaxTopics { get; init; }
+
+    /// <summary>Topic publishes waiting for fan-out on this node (TopicsActor and TopicActor mailboxes together) before the API is refused (503).</summary>
+    public required int TopicMailboxCapacity { get; init; }
+
+    /// <summary>Bytes those waiting topic publishes may hold (payload plus a per-publish overhead).</summary>
+    public required long TopicMailboxCapacityBytes { get; init; }
+
     /// <summary>Publishes the BroadcastActor's mailbox holds before the API is refused (503) (read by <see cref="PublishMailbox"/>).</summary>
     public required int BroadcastMailboxCapacity { get; init; }
 
@@ -43,6 +52,9 @@ public sealed record ActorSettings
         return new ActorSettings
         {
             MaxTopicsPerConnection = (int)Number(config, "client.max-topics", min: 1, max: 65_536),
+            MaxTopics = (int)Number(config, "topics.max-topics", min: 1, max: int.MaxValue),
+            TopicMailboxCapacity = (int)Number(config, "topics.mailbox-capacity", min: 1, max: int.MaxValue),
+            TopicMailboxCapacityBytes = Size(config, "topics.mailbox-capacity-bytes", min: 1, max: long.MaxValue),
             BroadcastMailboxCapacity = (int)Number(config, "broadcast.mailbox.mailbox-capacity", min: 1, max: int.MaxValue),
             BroadcastMailboxCapacityBytes = Size(config, "broadcast.mailbox.mailbox-capacity-bytes", min: 1, max: long.MaxValue),
             ClientMailboxCapacity = (int)Number(config, "client.mailbox.mailbox-capacity", min: 1, max: int.MaxValue),

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using ActorPush.Actors;
 using ActorPush.Actors.Metrics;
 using System.Text.Json;
 using ActorPush.Actors.Push;
@@ -62,18 +63,19 @@ internal static class PushApiEndpoints
         if (push.Publish(target, message.Payload, message.Kind) != PublishOutcome.Accepted)
         {
             metrics.ApiPublishRefused();
-            return Overloaded(request.HttpContext);
+            return Overloaded(request.HttpContext, target);
         }
 
         metrics.ApiMessageReceived();
         return Results.Json(new PushAccepted(true, target.ToString(), message.Payload.Length), statusCode: StatusCodes.Status202Accepted);
     }
 
-    /// <summary>503 with Retry-After: the broadcast mailbox is full, nothing was sent; the caller should retry.</summary>
-    private static IResult Overloaded(HttpContext http)
+    /// <summary>503 with Retry-After: the broadcast mailbox (or the topic mailboxes) are full, nothing was sent; the caller should retry.</summary>
+    private static IResult Overloaded(HttpContext http, PushTarget target)
     {
         http.Response.Headers.RetryAfter = "1";
-        return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the fan-out is full (actorpush.broadcast.mailbox): the message was not sent, retry after a second");
+        var bound = target.Kind == PushTargetKind.Topic ? "actorpush.topics.mailbox" : "actorpush.broadcast.mailbox";
+        return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, $"the fan-out is full ({bound}): the message was not sent, retry after a second");
     }
 
     private static async Task<IResult> Presence(HttpContext http, [FromServices] IPushBroker push)
@@ -94,16 +96,25 @@ internal static class PushApiEndpoints
         return Results.Json(new UserCommandAccepted(true, userId), statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static IResult Subscribe(HttpContext http, [FromServices] IPushBroker push) => UserTopicCommand(http, push.Subscribe);
+    private static IResult Subscribe(HttpContext http, [FromServices] IPushBroker push)
+    {
+        var admission = TopicAdmission.Get(http.RequestServices.GetRequiredService<ActorSystem>());
+        return UserTopicCommand(http, push.Subscribe, topic => admission.Admits(topic)
+            ? null
+            : ApiResults.Error(StatusCodes.Status503ServiceUnavailable,
+                $"topic {topic} is new and this node holds its limit of {admission.MaxTopics} topics (actorpush.topics.max-topics)"));
+    }
 
     private static IResult Unsubscribe(HttpContext http, [FromServices] IPushBroker push) => UserTopicCommand(http, push.Unsubscribe);
 
-    private static IResult UserTopicCommand(HttpContext http, Action<string, string> command)
+    private static IResult UserTopicCommand(HttpContext http, Action<string, string> command, Func<string, IResult?>? refusal = null)
     {
         if (UserProblem(http, 3, out var userId) is { } userProblem)
             return userProblem;
         if (TopicProblem(http, 5, out var topic) is { } topicProblem)
             return topicProblem;
+        if (refusal?.Invoke(topic) is { } refused)
+            return refused;
         command(userId, topic);
         return Results.Json(new UserCommandAccepted(true, userId, topic), statusCode: StatusCodes.Status202Accepted);
     }

@@ -66,6 +66,9 @@ public sealed record ActorPushSettings
     /// <summary>Connections one user may hold on this node; 0 means no limit.</summary>
     public required int MaxConnectionsPerUser { get; init; }
 
+    /// <summary>Connections one client address may hold on this node (behind a trusted proxy: the address it names); 0 means no limit.</summary>
+    public required int MaxConnectionsPerAddress { get; init; }
+
     /// <summary>Browser origins allowed to open <c>/im</c>; empty allows every origin.</summary>
     public required IReadOnlyList<string> AllowedOrigins { get; init; }
 
@@ -89,6 +92,9 @@ public sealed record ActorPushSettings
 
     /// <summary>Longest a token may still be valid for when presented (exp minus now); zero: no limit.</summary>
     public required TimeSpan JwtMaxLifetime { get; init; }
+
+    /// <summary>A client subscribes itself only to topics its token's <c>topics</c> claim grants (no token or claim: none).</summary>
+    public required bool TopicsNeedGrant { get; init; }
 
     /// <summary>Whether a quiet process gives the memory of its last burst back (see <c>memory.trim</c>).</summary>
     public required bool MemoryTrim { get; init; }
@@ -140,6 +146,7 @@ public sealed record ActorPushSettings
             MaxTcpConnections = AutoOrNumber(config, "limits.max-tcp-connections"),
             DescriptorReserve = (int)Number(config, "limits.descriptor-reserve", min: 0, max: 1_000_000),
             MaxConnectionsPerUser = (int)Number(config, "limits.max-connections-per-user", min: 0, max: int.MaxValue),
+            MaxConnectionsPerAddress = (int)Number(config, "limits.max-connections-per-address", min: 0, max: int.MaxValue),
             AllowedOrigins = Origins(config, "allowed-origins"),
             ApiKey = Secret(config, "api.key", minBytes: 16),
             ApiAllowedHosts = Hosts(config, "api.allowed-hosts"),
@@ -148,6 +155,7 @@ public sealed record ActorPushSettings
             JwtSecret = Secret(config, "auth.jwt-secret", minBytes: MinJwtSecretBytes),
             JwtClockSkew = Duration(config, "auth.clock-skew", min: TimeSpan.Zero),
             JwtMaxLifetime = Duration(config, "auth.max-token-lifetime", min: TimeSpan.Zero),
+            TopicsNeedGrant = Flag(config, "auth.topics-need-grant"),
             MemoryTrim = Flag(config, "memory.trim"),
             MemoryTrimQuietPeriod = Duration(config, "memory.trim-quiet-period", min: TimeSpan.FromMilliseconds(100)),
             MemoryTrimQuietRate = Size(config, "memory.trim-quiet-rate", min: 0, max: long.MaxValue),

@@ -1,3 +1,4 @@
+using ActorPush.Actors;
 using ActorPush.Host.Configuration;
 using Microsoft.Extensions.Primitives;
 
@@ -7,20 +8,28 @@ namespace ActorPush.Host.Handshake;
 /// Decides, before any upgrade, whether a handshake on <c>/im</c> may open a connection and for whom.
 /// Every refusal is an HTTP status with a short text naming the problem. In order: the browser origin
 /// (403), who the client is (<c>user_id</c>: 400; or a JWT: 401, 403), its topics (400; 403 when the
-/// token does not allow one), then a connection slot under the limits (503 node, 429 user).
+/// token does not grant one; 503 when one would be a new topic on a node at its topic cap), then a connection
+/// slot under the limits (503 node, 429 user or address).
 /// </summary>
 public sealed class HandshakePolicy
 {
+    private static readonly IReadOnlySet<string> NoTopics = new HashSet<string>();
+
     private readonly OriginRules _origins;
     private readonly TokenValidator? _tokens;
     private readonly int _maxTopics;
+    private readonly bool _topicsNeedGrant;
+    private readonly TopicAdmission? _topicAdmission;
 
-    public HandshakePolicy(ActorPushSettings settings)
+    /// <param name="topicAdmission">The node's topic bounds, to refuse a topic the node could not create; null: not checked here.</param>
+    public HandshakePolicy(ActorPushSettings settings, TopicAdmission? topicAdmission = null)
     {
+        _topicsNeedGrant = settings.TopicsNeedGrant;
+        _topicAdmission = topicAdmission;
         _origins = new OriginRules(settings.AllowedOrigins);
         _tokens = settings.JwtSecret is { } secret ? new TokenValidator(secret, settings.JwtClockSkew, settings.JwtMaxLifetime) : null;
         _maxTopics = settings.Actors.MaxTopicsPerConnection;
-        Connections = new ConnectionLimiter(settings.MaxConnections, settings.MaxConnectionsPerUser);
+        Connections = new ConnectionLimiter(settings.MaxConnections, settings.MaxConnectionsPerUser, settings.MaxConnectionsPerAddress);
     }
 
     /// <summary>This node's connection slots (<c>actorpush.limits.*</c>).</summary>
@@ -57,10 +66,16 @@ public sealed class HandshakePolicy
         var (topics, topicProblem) = TopicRules.Parse(request.QueryValues("topics"), _maxTopics);
         if (topicProblem is not null)
             return Refuse(StatusCodes.Status400BadRequest, topicProblem);
+        if (_topicsNeedGrant)
+            allowedTopics ??= NoTopics; // the client subscribes itself only to what a token grants
         if (allowedTopics is not null && topics.FirstOrDefault(topic => !allowedTopics.Contains(topic)) is { } forbidden)
-            return Refuse(StatusCodes.Status403Forbidden, $"token does not allow topic {forbidden}");
+            return Refuse(StatusCodes.Status403Forbidden, _tokens is null
+                ? $"topic {forbidden} needs a token that grants it (actorpush.auth.topics-need-grant)"
+                : $"token does not allow topic {forbidden}");
+        if (_topicAdmission is not null && topics.FirstOrDefault(topic => !_topicAdmission.Admits(topic)) is { } full)
+            return Refuse(StatusCodes.Status503ServiceUnavailable, $"topic {full} is new and this node holds its limit of {_topicAdmission.MaxTopics} topics (actorpush.topics.max-topics)");
 
-        var lease = Connections.TryAcquire(userId, out var refusal);
+        var lease = Connections.TryAcquire(userId, request.RemoteAddress, out var refusal);
         return lease is null ? refusal! : new Accepted(userId, topics) { Lease = lease, AllowedTopics = allowedTopics };
     }
 

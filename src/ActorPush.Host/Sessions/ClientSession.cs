@@ -36,6 +36,9 @@ internal sealed class ClientSession
             _byteLimiter = new RateLimiter(context.Settings.RateLimitBytes, Math.Max(context.Settings.RateLimitBytes, context.Settings.MaxMessageSize));
     }
 
+    /// <summary>The client's address as its handshake resolved it (behind a trusted proxy, the one forwarded); for logs.</summary>
+    public System.Net.IPAddress? Address => _lease?.Address;
+
     /// <summary>
     /// Starts the connection's push client and subscribes it to the handshake's topics. The session owns
     /// <paramref name="accepted"/>'s connection lease from here on and releases it in <see cref="End"/>.

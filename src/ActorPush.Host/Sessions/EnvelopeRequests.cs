@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ActorPush.Actors;
 using ActorPush.Actors.Metrics;
 using ActorPush.Actors.Push;
 using ActorPush.Host.Configuration;
@@ -166,6 +167,13 @@ internal sealed class EnvelopeRequests
             if (_topics.Count >= _context.Settings.Actors.MaxTopicsPerConnection)
             {
                 Reply(Error(id, "too_many_topics", $"already {_topics.Count} topics (actorpush.client.max-topics)"));
+                return;
+            }
+
+            var admission = TopicAdmission.Get(_context.System);
+            if (!admission.Admits(topic))
+            {
+                Reply(Error(id, "topic_limit", $"topic {topic} is new and this node holds its limit of {admission.MaxTopics} topics (actorpush.topics.max-topics)"));
                 return;
             }
 

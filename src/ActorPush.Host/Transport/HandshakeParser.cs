@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using ActorPush.Host.Access;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
@@ -13,7 +14,11 @@ internal sealed record ParsedHandshake(
     string? Version,
     string? Key,
     bool HasBody,
-    string? Protocols = null);
+    string? Protocols = null,
+    ForwardingHeaders Forwarding = default);
+
+/// <summary>The forwarding headers of a handshake (null when absent): who the client is behind a trusted proxy.</summary>
+internal readonly record struct ForwardingHeaders(string? Forwarded, string? XForwardedFor, string? XRealIp);
 
 /// <summary>
 /// Reads the HTTP/1.1 request head of a WebSocket handshake with strict limits: the head must end
@@ -114,7 +119,7 @@ internal static class HandshakeParser
         if (text.Count("\r\n") > MaxHeaders)
             return Fail("too many header lines", out problem);
 
-        string? version = null, key = null, origin = null, protocols = null;
+        string? version = null, key = null, origin = null, protocols = null, forwarded = null, forwardedFor = null, realIp = null;
         bool upgradeToWebSocket = false, connectionUpgrade = false, hasBody = false;
         var remaining = lineEnd < 0 ? ReadOnlySpan<char>.Empty : text[(lineEnd + 2)..];
         var more = lineEnd >= 0;
@@ -147,6 +152,12 @@ internal static class HandshakeParser
                 protocols = Join(protocols, value);
             else if (name.Equals("origin", StringComparison.OrdinalIgnoreCase))
                 origin = Join(origin, value);
+            else if (name.Equals(ClientAddress.XForwardedForHeader, StringComparison.OrdinalIgnoreCase))
+                forwardedFor = Join(forwardedFor, value);
+            else if (name.Equals(ClientAddress.ForwardedHeader, StringComparison.OrdinalIgnoreCase))
+                forwarded = Join(forwarded, value);
+            else if (name.Equals(ClientAddress.XRealIpHeader, StringComparison.OrdinalIgnoreCase))
+                realIp = Join(realIp, value);
             else if (name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
                 hasBody |= !value.SequenceEqual("0");
             else if (name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase))
@@ -154,7 +165,8 @@ internal static class HandshakeParser
         }
 
         var query = queryStart < 0 ? new Dictionary<string, StringValues>() : QueryHelpers.ParseQuery(target[queryStart..].ToString());
-        return new ParsedHandshake(query, origin, upgradeToWebSocket && connectionUpgrade, version, key, hasBody, protocols);
+        return new ParsedHandshake(
+            query, origin, upgradeToWebSocket && connectionUpgrade, version, key, hasBody, protocols, new ForwardingHeaders(forwarded, forwardedFor, realIp));
     }
 
     private static ParsedHandshake? Fail(string text, out string? problem)

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using ActorPush.Actors.Metrics;
 using ActorPush.Actors.Transport;
+using ActorPush.Host.Access;
 using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
 using ActorPush.Host.Sessions;
@@ -36,6 +37,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     private readonly TransportContext _transport;
     private readonly ILogger _logger;
     private readonly CutLog _cuts;
+    private readonly TrustedProxies _proxies;
     private Task<ClientSessionContext>? _sessionContext;
 
     private PushConnectionMiddleware(ConnectionDelegate next, IServiceProvider services)
@@ -48,6 +50,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         _transport = new TransportContext(_settings, _tracker);
         _logger = services.GetRequiredService<ILogger<PushConnectionMiddleware>>();
         _cuts = new CutLog(services.GetRequiredService<ILogger<CutLog>>());
+        _proxies = services.GetService<TrustedProxies>() ?? TrustedProxies.None;
     }
 
     /// <summary>
@@ -135,7 +138,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         socket.Start();
         _tracker.Add(socket);
         socket.Session!.Metrics.Handshake(101);
-        LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId, connection.RemoteEndPoint);
+        LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId, ClientEndPoint(connection, socket.Session));
         return true;
     }
 
@@ -148,14 +151,21 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         var aborted = socket.Aborted;
         session.Metrics.Disconnected(code, aborted);
         var connection = socket.Connection;
+        var remote = ClientEndPoint(connection, session);
         if (aborted)
-            LogAborted(_logger, socket.UserId!, connection.ConnectionId, connection.RemoteEndPoint);
+            LogAborted(_logger, socket.UserId!, connection.ConnectionId, remote);
         else if (code is CloseCodes.Normal or CloseCodes.GoingAway)
-            LogDisconnected(_logger, socket.UserId!, connection.ConnectionId, connection.RemoteEndPoint, code);
+            LogDisconnected(_logger, socket.UserId!, connection.ConnectionId, remote, code);
         else if (code is not (CloseCodes.SlowConsumer or CloseCodes.RateLimited)) // those two: CutLog, rate-limited
-            LogCutOff(_logger, socket.UserId!, connection.ConnectionId, connection.RemoteEndPoint, code, socket.CloseReason);
+            LogCutOff(_logger, socket.UserId!, connection.ConnectionId, remote, code, socket.CloseReason);
         _cuts.Closed(socket.UserId!, connection.ConnectionId, code);
     }
+
+    /// <summary>Where a connection's client is, for logs: the address its handshake resolved (a trusted proxy's client), else the TCP peer.</summary>
+    private static EndPoint? ClientEndPoint(ConnectionContext connection, ClientSession? session) =>
+        session?.Address is { } address && connection.RemoteEndPoint is IPEndPoint peer && !address.Equals(peer.Address)
+            ? new IPEndPoint(address, 0)
+            : connection.RemoteEndPoint;
 
     /// <summary>
     /// Reads and checks the handshake. Returns the accepted user and key, or null when the request was
@@ -223,7 +233,9 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         if (subprotocols.Token is { } token && !parsed.Query.ContainsKey("token"))
             parsed.Query["token"] = token;
 
-        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        var peer = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        var forwarding = parsed.Forwarding;
+        var remote = ClientAddress.Resolve(peer, forwarding.Forwarded, forwarding.XForwardedFor, forwarding.XRealIp, _proxies).Address;
         var decision = await _policy.EvaluateAsync(new HandshakeRequest(parsed.Query, parsed.Origin, remote), cancellationToken);
         if (decision is Refused refused)
         {

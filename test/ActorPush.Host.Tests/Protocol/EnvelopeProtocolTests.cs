@@ -235,6 +235,32 @@ public sealed class EnvelopeProtocolTests
         Assert.Equal(HttpStatusCode.Unauthorized, status);
     }
 
+    [Fact]
+    public async Task A_live_subscribe_to_a_new_topic_on_a_node_at_its_topic_cap_gets_topic_limit_and_one_to_a_live_topic_an_ack()
+    {
+        await using var server = await PushServer.StartAsync("actorpush.topics.max-topics = 1");
+        await using var v1 = await ConnectV1Async(server, "/im?user_id=alice&topics=live");
+        await server.WaitForSubscribersAsync("live", 1);
+
+        await v1.SendAsync(RawWebSocketClient.TextFrame("""{"type":"subscribe","id":1,"topic":"new"}"""));
+        var refused = await ReadEnvelopeAsync(v1);
+        Assert.Equal(("error", "topic_limit"), (refused.GetProperty("type").GetString(), refused.GetProperty("code").GetString()));
+        await using var other = await ConnectV1Async(server, "/im?user_id=bob");
+        await other.SendAsync(RawWebSocketClient.TextFrame("""{"type":"subscribe","id":2,"topic":"live"}"""));
+        Assert.Equal("ack", (await ReadEnvelopeAsync(other)).GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task With_topics_need_grant_a_live_subscribe_without_a_grant_gets_topic_not_allowed()
+    {
+        await using var server = await PushServer.StartAsync("actorpush.auth.topics-need-grant = on");
+        await using var v1 = await ConnectV1Async(server, "/im?user_id=alice");
+        await v1.SendAsync(RawWebSocketClient.TextFrame("""{"type":"subscribe","id":1,"topic":"news"}"""));
+        var refused = await ReadEnvelopeAsync(v1);
+        Assert.Equal(("error", "topic_not_allowed"), (refused.GetProperty("type").GetString(), refused.GetProperty("code").GetString()));
+        Assert.Equal(0, await server.TopicSubscribersAsync("news"));
+    }
+
     private static byte[] V1Handshake(string target, string? protocols, string? origin = null)
     {
         var headers = RawWebSocketClient.StandardHeaders();
