@@ -7,6 +7,8 @@
 #   bench/run.sh                 full benchmark (~20-30 min on 2 cores)
 #   bench/run.sh --quick         small numbers, every server and scenario (a few minutes)
 #   options: --servers actorpush,kestrel-plain,go-original,node-ws   --scenarios fanout-2k,idle,...
+#            (scenario cluster: ActorPush only, the same fan-out against 1 node and a 2- and 3-node cluster, every
+#            node pinned to CPU 0; alone: bench/run.sh --scenarios cluster --servers actorpush)
 #            (also actorpush-nometrics: ActorPush with actorpush.metrics.enabled = off, to measure what metrics cost)
 #            --repeat N (runs of the target scenarios fanout-2k, fanout-10k and idle for ActorPush and plain
 #            Kestrel, interleaved, reported by their median; default 3 in full mode, 1 in quick mode)
@@ -19,7 +21,7 @@ cd "$ROOT"
 
 MODE=full
 SERVERS="actorpush,kestrel-plain,go-original,node-ws"
-SCENARIOS="fanout-2k,fanout-10k,latency,idle,storm,churn,slow-ref,slow"
+SCENARIOS="fanout-2k,fanout-10k,latency,idle,storm,churn,slow-ref,slow,cluster"
 INSTALL=1
 DOCS=auto
 REPEAT=""
@@ -32,7 +34,7 @@ while [[ $# -gt 0 ]]; do
     --no-install) INSTALL=0 ;;
     --no-docs) DOCS=no ;;
     --docs) DOCS=yes ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -107,7 +109,8 @@ KB_DIR="$ROOT/bench/KestrelBaseline/bin/Release/net10.0"
 } >"$OUT/meta.json"
 
 # ---------------------------------------------------------------- servers
-PORT_BASE=$(free_ports 5)
+# PORT_BASE+0..4: one port per server; +5..+7: the cluster scenario's HTTP ports, +8..+10 its remoting ports.
+PORT_BASE=$(free_ports 11)
 NOMETRICS_CONF="$OUT/actorpush-nometrics.conf"
 echo "actorpush.metrics.enabled = off" >"$NOMETRICS_CONF"
 SERVER_PID=""
@@ -138,7 +141,69 @@ stop_server() {
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
 }
-trap 'stop_server' EXIT INT TERM
+# The cluster scenario: N ActorPush processes of this build, ALL pinned to CPU 0 like the single server, so one node
+# and a cluster get the same CPU budget and the comparison shows what the cluster's own work costs. N=1 is a plain
+# single node (no seeds: the default deployment, no remoting port); N>1 join one cluster (the first node is the seed).
+CLUSTER_PIDS=()
+CLUSTER_URLS=""
+cluster_http() { echo $((PORT_BASE + 5 + $1)); }
+start_cluster() { # N -> sets CLUSTER_PIDS and CLUSTER_URLS, waits until node 0 sees N members up, each answering
+  local n=$1 i http env_seed
+  CLUSTER_PIDS=(); CLUSTER_URLS=""
+  for ((i = 0; i < n; i++)); do
+    http=$(cluster_http "$i")
+    env_seed=()
+    [[ $n -gt 1 ]] && env_seed=(ACTORPUSH_CLUSTER_SEEDS="127.0.0.1:$((PORT_BASE + 8))" ACTORPUSH_CLUSTER_HOSTNAME=127.0.0.1
+      ACTORPUSH_CLUSTER_PORT=$((PORT_BASE + 8 + i)))
+    (cd "$HOST_DIR" && exec env "${env_seed[@]}" DOTNET_GCgen0size=0x400000 taskset -c 0 ./ActorPush.Host --urls "http://127.0.0.1:$http") \
+      >>"$OUT/cluster-${n}n-node$i.server.log" 2>&1 &
+    CLUSTER_PIDS+=("$!")
+    CLUSTER_URLS+="${CLUSTER_URLS:+,}ws://127.0.0.1:$http/im"
+  done
+  for ((i = 0; i < n; i++)); do
+    if ! wait_for_ping "$(cluster_http "$i")" "${CLUSTER_PIDS[$i]}" 30; then
+      log "cluster node $i of $n did not start (see cluster-${n}n-node$i.server.log)"; stop_cluster; return 1
+    fi
+  done
+  local stats
+  for _ in $(seq 1 300); do
+    stats=$(curl -fsS --max-time 2 "http://127.0.0.1:$(cluster_http 0)/api/stats" 2>/dev/null || true)
+    if [[ $stats == *"\"nodes\":$n,"* && $stats == *'"unanswered":[]'* && $(grep -o '"node":' <<<"$stats" | wc -l) -eq $n ]]; then
+      sleep 1; return 0
+    fi
+    sleep 0.2
+  done
+  log "cluster of $n did not form in 60 s: $stats"; stop_cluster; return 1
+}
+stop_cluster() {
+  local pid
+  for pid in "${CLUSTER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${CLUSTER_PIDS[@]}"; do stop_pid "$pid"; wait "$pid" 2>/dev/null || true; done
+  CLUSTER_PIDS=()
+}
+run_cluster() { # round -> one run each against 1, 2 and 3 nodes (interleaved over the rounds like the repeats)
+  local round=$1 n name rc pids
+  for n in 1 2 3; do
+    name="cluster__actorpush-${n}n"; [[ $round -gt 1 ]] && name="${name}__r${round}"
+    log "cluster on $n node(s)$([[ $REPEAT -gt 1 ]] && echo " (run $round of $REPEAT)")"
+    start_cluster "$n" || { FAILED=1; continue; }
+    taskset -c 1 "$LT" fanout --url "$CLUSTER_URLS" --clients 200 --senders 2 --messages 1000 \
+      --window 8 --quiet --timeout 120 >>"$OUT/warmup.log" 2>&1 || log "warm-up of $n node(s) failed (see warmup.log)"
+    sleep 1
+    pids=$(IFS=,; echo "${CLUSTER_PIDS[*]}")
+    set +e
+    # shellcheck disable=SC2086
+    taskset -c 1 "$LT" ${ARGS[cluster]} --url "$CLUSTER_URLS" --server-pid "$pids" \
+      --stats-url "http://127.0.0.1:$(cluster_http 0)/api/stats" --label "actorpush-${n}n" --timeout 900 $QUICK_TIMEOUTS \
+      --json "$OUT/$name.json" 2> >(tee -a "$OUT/$name.progress" >&2) | tee "$OUT/$name.txt"
+    rc=${PIPESTATUS[0]}
+    set -e
+    if [[ $rc -ne 0 ]]; then log "cluster on $n node(s): load tool exit code $rc"; FAILED=1; fi
+    stop_cluster
+    sleep "$PAUSE"
+  done
+}
+trap 'stop_server; stop_cluster' EXIT INT TERM
 
 # ---------------------------------------------------------------- scenarios
 # Scenarios with many connections use four client addresses, and every run gets four it has to itself
@@ -162,6 +227,7 @@ if [[ $MODE == full ]]; then
     [churn]="churn --clients 1000 --senders 2 --messages 300 --rate 40 --churn-pool 200 --churn-rate 100"
     [slow-ref]="slow --clients 200 --senders 2 --messages 4000 --size 1024 --window $W --slow-share 0"
     [slow]="slow --clients 200 --senders 2 --messages 4000 --size 1024 --window $W --slow-share 0.1"
+    [cluster]="fanout --clients 2000 --senders 6 --messages 1000 --window $W"
   )
 else
   declare -A ARGS=(
@@ -173,6 +239,7 @@ else
     [churn]="churn --clients 300 --senders 2 --messages 300 --rate 100 --churn-pool 50 --churn-rate 50"
     [slow-ref]="slow --clients 100 --senders 2 --messages 2000 --size 1024 --window $W --slow-share 0"
     [slow]="slow --clients 100 --senders 2 --messages 2000 --size 1024 --window $W --slow-share 0.1"
+    [cluster]="fanout --clients 300 --senders 6 --messages 200 --window $W"
   )
 fi
 
@@ -185,6 +252,11 @@ log "mode $MODE, servers ${server_list[*]}, results in $OUT"
 is_repeated() { [[ $1 == fanout-2k || $1 == fanout-10k || $1 == idle ]] && [[ $2 == actorpush || $2 == kestrel-plain || $2 == actorpush-nometrics ]]; }
 for scenario in "${scenario_list[@]}"; do
   [[ -n "${ARGS[$scenario]:-}" ]] || { log "unknown scenario $scenario"; exit 2; }
+  if [[ $scenario == cluster ]]; then
+    if [[ ",$SERVERS," != *",actorpush,"* ]]; then log "cluster runs ActorPush only: add actorpush to --servers"; continue; fi
+    for round in $(seq 1 "$REPEAT"); do run_cluster "$round"; done
+    continue
+  fi
   for round in $(seq 1 "$REPEAT"); do
   for server in "${server_list[@]}"; do
     if [[ $round -gt 1 ]] && ! is_repeated "$scenario" "$server"; then continue; fi

@@ -190,6 +190,11 @@ public static class BenchSummary
             AppendSlow(md, slow, reference);
         }
 
+        if (runs.TryGetValue("cluster", out var cluster))
+        {
+            AppendCluster(md, cluster, repeats);
+        }
+
         md.AppendLine("Chart: `chart.svg` next to this summary in `bench/results/<timestamp>/`.");
         return md.ToString();
     }
@@ -230,6 +235,15 @@ public static class BenchSummary
 
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| storm connect p99 ({s.ClientsRequested:N0} connections) | < 300 ms | {s.ConnectP99Ms:F1} ms (max {s.ConnectMaxMs:F1}) | {(s.ConnectP99Ms < 300 && s.Connected == s.ClientsRequested ? "yes" : "no")} |");
+        }
+
+        // Scale-out: two nodes sharing one core deliver nearly what one node does, with nothing lost or reordered.
+        if (runs.TryGetValue("cluster", out var cluster) && cluster.TryGetValue(ClusterOne, out var one) && one.DeliveriesPerSecond > 0 &&
+            cluster.TryGetValue(ClusterTwo, out var two))
+        {
+            var ratio = two.DeliveriesPerSecond / one.DeliveriesPerSecond;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| cluster: 2 nodes vs 1 node deliveries/s (one core for all nodes), nothing missing, duplicated or reordered | ≥ 0.90× | {ratio:F2}× ({two.DeliveriesPerSecond:N0} vs {one.DeliveriesPerSecond:N0}; {Spread("cluster", ClusterTwo, repeats, "N0")} vs {Spread("cluster", ClusterOne, repeats, "N0")}) | {(ratio >= 0.9 && two.Passed ? "yes" : "no")} |");
         }
 
         md.AppendLine();
@@ -332,6 +346,36 @@ public static class BenchSummary
                 $"| {server} | {Result(r)} | {r.Missing:N0} / {r.Duplicates:N0} / {r.OrderViolations:N0} | {(refRun is null ? "-" : Ms(refRun.LatencyUs.P99))} | {Ms(r.LatencyUs.P99)} | " +
                 $"{Ratio(r.LatencyUs.P99, refRun?.LatencyUs.P99)} | {(refRun is null ? "-" : refRun.DeliveriesPerSecond.ToString("N0", CultureInfo.InvariantCulture))} → {r.DeliveriesPerSecond:N0} | " +
                 $"{w.CloseCodes.GetValueOrDefault("4008")} / {w.SlowClients} | {(other.Length == 0 ? "-" : other)} | {w.ClosedWithoutFrame} | {w.StillOpen} | {(r.Stalled ? "yes" : "no")} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private const string ClusterOne = "actorpush-1n";
+    private const string ClusterTwo = "actorpush-2n";
+
+    private static void AppendCluster(StringBuilder md, SortedDictionary<string, RunReport> byNodes, Dictionary<(string, string), List<RunReport>> repeats)
+    {
+        var first = byNodes.Values.First();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"#### Cluster (`cluster`): {first.ClientsRequested:N0} clients spread round-robin over the nodes, {first.Senders} sender(s) on different nodes × {first.MessagesPerSender:N0} messages of {first.PayloadBytes} B, {first.Pacing}");
+        md.AppendLine();
+        md.AppendLine("Every node of the cluster is pinned to the same CPU 0 as the single node, so each row has the same CPU budget; 1 node is a plain single node " +
+                      "(no seeds, no remoting). Wire columns count what the nodes sent each other during the load (`/api/stats` cluster counters: serialized batch " +
+                      "bytes without Akka.Remote's envelope), per publish and per other node. Server CPU is summed over the nodes.");
+        md.AppendLine();
+        md.AppendLine("| nodes | result | deliveries/s | runs | vs 1 node | p50 ms | p99 ms | missing / dup / order | server CPU s per 1M deliveries | pushes per publish per other node | batches per publish per other node | bytes per publish per other node | pushes per batch | outbox dropped |");
+        md.AppendLine("|---|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+        byNodes.TryGetValue(ClusterOne, out var one);
+        foreach (var (label, r) in byNodes)
+        {
+            var wire = r.Cluster;
+            var peers = wire is { Nodes: > 1 };
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Nodes} ({label}) | {Result(r)} | {r.DeliveriesPerSecond:N0} | {Spread("cluster", label, repeats, "N0")} | {Ratio(r.DeliveriesPerSecond, one?.DeliveriesPerSecond)} | " +
+                $"{Ms(r.LatencyUs.P50)} | {Ms(r.LatencyUs.P99)} | {r.Missing:N0} / {r.Duplicates:N0} / {r.OrderViolations:N0} | {Fmt(r.Server?.CpuSecondsPerMillionDeliveries, "F2")} | " +
+                $"{(peers ? Fmt(wire!.ItemsPerPublishPerPeer, "F2") : "-")} | {(peers ? Fmt(wire!.BatchesPerPublishPerPeer, "F3") : "-")} | {(peers ? Fmt(wire!.BytesPerPublishPerPeer, "F1") : "-")} | " +
+                $"{(peers ? Fmt(wire!.ItemsPerBatch, "F1") : "-")} | {(wire is null ? "-" : wire.OutboxDropped.ToString("N0", CultureInfo.InvariantCulture))} |");
         }
 
         md.AppendLine();

@@ -31,7 +31,7 @@ public static class ChurnScenario
             var toolCpu = ProcessSampler.OwnCpuSeconds();
             using var stopChurn = CancellationTokenSource.CreateLinkedTokenSource(run.Deadline);
             var churning = ChurnLoopAsync(run, churnConnector, churners, churnTrackers, churn, stopChurn.Token);
-            await run.PublishAndDrainAsync(FanoutScenario.PickSenders(clients, options.Senders)).ConfigureAwait(false);
+            await run.PublishAndDrainAsync(FanoutScenario.PickSenders(clients, options.Senders, options.Targets.Length)).ConfigureAwait(false);
             stopChurn.Cancel();
             await churning.ConfigureAwait(false);
             run.EvaluateReceivers(loadStart, serverCpu, toolCpu);

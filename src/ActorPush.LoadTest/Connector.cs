@@ -80,7 +80,7 @@ public sealed class Connector(LoadOptions options)
         try
         {
             var client = await WsClient.ConnectAsync(
-                id, options.Target, source, tracker, options.ReceiveBuffer, socketReceiveBuffer, timeout.Token).ConfigureAwait(false);
+                id, options.TargetFor(id), source, tracker, options.ReceiveBuffer, socketReceiveBuffer, timeout.Token).ConfigureAwait(false);
             ConnectMicros.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
             Interlocked.Increment(ref _connected);
             return client;

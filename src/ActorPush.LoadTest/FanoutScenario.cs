@@ -17,11 +17,16 @@ public static class FanoutScenario
                 return;
             }
 
+            var wireBefore = options.StatsUrl is { } statsUrl ? await ClusterWire.ReadAsync(statsUrl, run.Report, run.Deadline).ConfigureAwait(false) : null;
             var loadStart = Stopwatch.GetTimestamp();
             var serverCpu = run.ServerCpu();
             var toolCpu = ProcessSampler.OwnCpuSeconds();
-            await run.PublishAndDrainAsync(PickSenders(clients, options.Senders)).ConfigureAwait(false);
+            await run.PublishAndDrainAsync(PickSenders(clients, options.Senders, options.Targets.Length)).ConfigureAwait(false);
             run.EvaluateReceivers(loadStart, serverCpu, toolCpu);
+            if (wireBefore is not null && await ClusterWire.ReadAsync(options.StatsUrl!, run.Report, run.Deadline).ConfigureAwait(false) is { } wireAfter)
+            {
+                run.Report.Cluster = ClusterWire.Between(wireBefore, wireAfter, run.Report.MessagesSent);
+            }
             run.SampleServerEnd();
         }
         finally
@@ -30,7 +35,26 @@ public static class FanoutScenario
         }
     }
 
-    /// <summary>Senders spread evenly over the clients (and so over the source addresses).</summary>
-    public static WsClient[] PickSenders(WsClient[] clients, int count) =>
-        Enumerable.Range(0, count).Select(i => clients[(int)((long)i * clients.Length / count)]).ToArray();
+    /// <summary>
+    /// Senders spread evenly over the clients (and so over the source addresses), and over the target servers:
+    /// sender i is a client of server <c>i % servers</c> (client ids map to servers round-robin), so with several
+    /// nodes the publishers sit on different nodes.
+    /// </summary>
+    public static WsClient[] PickSenders(WsClient[] clients, int count, int servers = 1)
+    {
+        var picked = new WsClient[count];
+        var taken = new HashSet<int>();
+        for (var i = 0; i < count; i++)
+        {
+            var start = (int)((long)i * clients.Length / count);
+            var index = Enumerable.Range(0, clients.Length).Select(k => (start + k) % clients.Length)
+                .Where(k => !taken.Contains(k))
+                .OrderBy(k => clients[k].Id % servers == i % servers ? 0 : 1) // stable: the nearest on that server first
+                .First();
+            taken.Add(index);
+            picked[i] = clients[index];
+        }
+
+        return picked;
+    }
 }

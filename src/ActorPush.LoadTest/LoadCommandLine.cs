@@ -30,11 +30,13 @@ public static class LoadCommandLine
         CustomParser = r => ParseScenario(r, r.Tokens[0].Value),
     };
 
-    private static readonly Option<TargetEndpoint> Url = new("--url")
+    private static readonly Option<TargetEndpoint[]> Url = new("--url")
     {
-        Description = "target (127.0.0.0/8 only; path defaults to /im)",
-        DefaultValueFactory = _ => TargetEndpoint.Parse("ws://127.0.0.1:5000/im"),
-        CustomParser = r => Convert(r, TargetEndpoint.Parse),
+        Description = "target (127.0.0.0/8 only; path defaults to /im); several, comma-separated (the nodes of a cluster): " +
+                      "client i connects to the (i mod count)-th and the senders are spread over them",
+        Arity = ArgumentArity.ExactlyOne,
+        DefaultValueFactory = _ => [TargetEndpoint.Parse("ws://127.0.0.1:5000/im")],
+        CustomParser = r => Convert(r, TargetEndpoint.ParseList),
     };
 
     private static readonly Option<IPAddress[]> Source = new("--source")
@@ -63,7 +65,19 @@ public static class LoadCommandLine
     private static readonly Option<double> DrainTimeout = Seconds("--drain-timeout", 10, "give up after this many seconds without a delivery");
     private static readonly Option<double> Timeout = Seconds("--timeout", 300, "hard limit in seconds for the whole run");
     private static readonly Option<int> ReceiveBuffer = Int("--recv-buffer", 4096, 512, 1 << 24, "receive buffer per client");
-    private static readonly Option<int?> ServerPid = OptionalInt("--server-pid", 1, int.MaxValue, "sample the server's RSS and CPU time from /proc");
+    private static readonly Option<int[]> ServerPid = new("--server-pid")
+    {
+        Description = "sample the server's RSS and CPU time from /proc; several, comma-separated (a cluster's nodes): summed",
+        Arity = ArgumentArity.ExactlyOne,
+        DefaultValueFactory = _ => [],
+        CustomParser = r => Convert(r, ParsePids),
+    };
+
+    private static readonly Option<Uri?> StatsUrl = new("--stats-url")
+    {
+        Description = "ActorPush only: GET this /api/stats (loopback) before and after the load and report the cluster's wire traffic per publish",
+        CustomParser = r => Convert(r, TargetEndpoint.ParseStatsUrl),
+    };
     private static readonly Option<string> Label = new("--label") { Description = "name of the server in the report", DefaultValueFactory = _ => "server" };
     private static readonly Option<string?> Json = new("--json") { Description = "also write the report as JSON to this path (- = stdout, table goes to stderr)" };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "no live progress line" };
@@ -84,7 +98,7 @@ public static class LoadCommandLine
         {
             ScenarioArgument, ScenarioOption, Url, Clients, Source, ConnectRate, ConnectConcurrency, ConnectTimeout, Senders,
             Messages, Size, Rate, Window, Hold, ChurnPool, ChurnRate, SlowShare, SlowSocketBuffer, SlowDrain, ExpectSlowClose,
-            DrainTimeout, Timeout, ReceiveBuffer, ServerPid, Label, Json, Quiet,
+            DrainTimeout, Timeout, ReceiveBuffer, ServerPid, StatsUrl, Label, Json, Quiet,
         };
         root.SetAction(async parse =>
         {
@@ -114,7 +128,7 @@ public static class LoadCommandLine
     private static LoadOptions ToOptions(ParseResult parse) => new()
     {
         Scenario = parse.GetValue(ScenarioOption) ?? parse.GetValue(ScenarioArgument) ?? Scenario.Fanout,
-        Target = parse.GetValue(Url)!,
+        Targets = parse.GetValue(Url)!,
         Sources = parse.GetValue(Source)!,
         Clients = parse.GetValue(Clients),
         Senders = parse.GetValue(Senders),
@@ -135,7 +149,8 @@ public static class LoadCommandLine
         DrainTimeout = TimeSpan.FromSeconds(parse.GetValue(DrainTimeout)),
         Timeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)),
         ReceiveBuffer = parse.GetValue(ReceiveBuffer),
-        ServerPid = parse.GetValue(ServerPid),
+        ServerPids = parse.GetValue(ServerPid)!,
+        StatsUrl = parse.GetValue(StatsUrl),
         Label = parse.GetValue(Label)!,
         JsonPath = parse.GetValue(Json),
         Quiet = parse.GetValue(Quiet),
@@ -171,6 +186,12 @@ public static class LoadCommandLine
             return default;
         }
     }
+
+    private static int[] ParsePids(string value) =>
+        [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(pid =>
+            int.TryParse(pid, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new FormatException($"'{pid}' is not a process id"))];
 
     private static string Name(ArgumentResult result) => (result.Parent as OptionResult)?.Option.Name ?? result.Argument.Name;
 

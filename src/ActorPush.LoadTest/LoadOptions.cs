@@ -6,7 +6,8 @@ namespace ActorPush.LoadTest;
 public sealed class LoadOptions
 {
     public required Scenario Scenario { get; init; }
-    public required TargetEndpoint Target { get; init; }
+    /// <summary>The servers (a cluster's nodes): client i connects to <c>Targets[i % Targets.Length]</c>.</summary>
+    public required TargetEndpoint[] Targets { get; init; }
     public required IPAddress[] Sources { get; init; }
     public required int Clients { get; init; }
     public required int Senders { get; init; }
@@ -27,16 +28,23 @@ public sealed class LoadOptions
     public required TimeSpan DrainTimeout { get; init; }
     public required TimeSpan Timeout { get; init; }
     public required int ReceiveBuffer { get; init; }
-    public required int? ServerPid { get; init; }
+    /// <summary>Server processes whose RSS and CPU time are sampled and summed (none: not sampled).</summary>
+    public required int[] ServerPids { get; init; }
+    public required Uri? StatsUrl { get; init; }
     public required string Label { get; init; }
     public required string? JsonPath { get; init; }
     public required bool Quiet { get; init; }
+
+    /// <summary>The server client <paramref name="id"/> connects to.</summary>
+    public TargetEndpoint TargetFor(int id) => Targets[id % Targets.Length];
 
     /// <summary>Checks that span several options; null when the combination is fine.</summary>
     public string? Inconsistency()
     {
         if (Scenario is Scenario.Fanout or Scenario.Churn or Scenario.Slow && Senders < 1)
             return "this scenario needs --senders >= 1";
+        if (Targets.Length > 1 && Senders > 0 && Clients < Targets.Length)
+            return "--clients must be at least the number of --url targets";
         if (Senders > Clients)
             return "--senders cannot exceed --clients";
         if (Scenario == Scenario.Slow && Clients - (int)Math.Round(Clients * SlowShare) < Senders)

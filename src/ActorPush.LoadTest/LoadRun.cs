@@ -22,7 +22,8 @@ public sealed class LoadRun
         {
             Label = options.Label,
             Scenario = options.Scenario.ToString().ToLowerInvariant(),
-            Target = options.Target.ToString(),
+            Target = string.Join(",", options.Targets.Select(t => t.ToString())),
+            Nodes = options.Targets.Length,
             StartedAt = DateTimeOffset.UtcNow,
             ClientsRequested = options.Clients,
             Sources = options.Sources.Length,
@@ -31,9 +32,9 @@ public sealed class LoadRun
             PayloadBytes = options.PayloadBytes,
             Pacing = options.Rate > 0 ? $"rate {options.Rate}/s" : $"window {options.Window}",
         };
-        if (options.ServerPid is { } pid)
+        if (options.ServerPids.Length > 0)
         {
-            Report.Server = new ServerReport { Pid = pid, RssBeforeKiB = ProcessSampler.ReadRssKiB(pid) };
+            Report.Server = new ServerReport { Pid = options.ServerPids[0], Pids = options.ServerPids, RssBeforeKiB = ServerRssKiB() };
         }
     }
 
@@ -278,13 +279,38 @@ public sealed class LoadRun
         }
     }
 
-    public double? ServerCpu() => Options.ServerPid is { } pid ? ProcessSampler.ReadCpuSeconds(pid) : null;
+    /// <summary>CPU seconds of every server process together; null when one cannot be read (or none is sampled).</summary>
+    public double? ServerCpu() => SumOverServers<double>(ProcessSampler.ReadCpuSeconds);
+
+    private long? ServerRssKiB() => SumOverServers<long>(ProcessSampler.ReadRssKiB);
+
+    private T? SumOverServers<T>(Func<int, T?> sample)
+        where T : struct, System.Numerics.INumber<T>
+    {
+        if (Options.ServerPids.Length == 0)
+        {
+            return null;
+        }
+
+        var sum = T.Zero;
+        foreach (var pid in Options.ServerPids)
+        {
+            if (sample(pid) is not { } value)
+            {
+                return null;
+            }
+
+            sum += value;
+        }
+
+        return sum;
+    }
 
     public void SampleServerConnected()
     {
         if (Report.Server is { } server)
         {
-            server.RssConnectedKiB = ProcessSampler.ReadRssKiB(server.Pid);
+            server.RssConnectedKiB = ServerRssKiB();
             if (server.RssConnectedKiB is { } connected && server.RssBeforeKiB is { } before && Report.Connected > 0)
             {
                 server.RssPerConnectionKiB = Math.Round((connected - before) / (double)Report.Connected, 2);
@@ -296,8 +322,8 @@ public sealed class LoadRun
     {
         if (Report.Server is { } server)
         {
-            server.RssAfterKiB = ProcessSampler.ReadRssKiB(server.Pid);
-            server.PeakRssKiB = ProcessSampler.ReadStatusKiB(server.Pid, "VmHWM");
+            server.RssAfterKiB = ServerRssKiB();
+            server.PeakRssKiB = SumOverServers<long>(pid => ProcessSampler.ReadStatusKiB(pid, "VmHWM"));
         }
     }
 

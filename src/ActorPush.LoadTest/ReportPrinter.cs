@@ -65,6 +65,12 @@ public static class ReportPrinter
             rows.Add(("slow closes", $"codes [{string.Join(", ", w.CloseCodes.Select(k => $"{k.Key}: {k.Value}"))}], without close frame {w.ClosedWithoutFrame}, still open {w.StillOpen}"));
         }
 
+        if (r.Cluster is { } wire)
+        {
+            rows.Add(("cluster wire", $"{wire.Nodes} nodes: {wire.Items:N0} pushes in {wire.Batches:N0} batches, {wire.Bytes:N0} B; per publish per other node " +
+                                      $"{wire.ItemsPerPublishPerPeer:F2} pushes, {wire.BatchesPerPublishPerPeer:F3} batches, {wire.BytesPerPublishPerPeer:F1} B; outbox dropped {wire.OutboxDropped:N0}"));
+        }
+
         rows.Add(("wall time", $"{r.WallSeconds:F1} s"));
 
         var width = rows.Max(row => row.Item1.Length);

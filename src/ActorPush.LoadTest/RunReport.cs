@@ -7,6 +7,7 @@ public sealed class RunReport
     public string Label { get; set; } = "";
     public string Scenario { get; set; } = "";
     public string Target { get; set; } = "";
+    public int Nodes { get; set; } = 1;
     public DateTimeOffset StartedAt { get; set; }
     public double WallSeconds { get; set; }
     public bool Passed { get; set; }
@@ -46,6 +47,7 @@ public sealed class RunReport
     public ServerReport? Server { get; set; }
     public ChurnReport? Churn { get; set; }
     public SlowReport? Slow { get; set; }
+    public ClusterWireReport? Cluster { get; set; }
 }
 
 public sealed class LatencyReport
@@ -73,6 +75,7 @@ public sealed class LatencyReport
 public sealed class ServerReport
 {
     public int Pid { get; set; }
+    public int[] Pids { get; set; } = [];
     public long? RssBeforeKiB { get; set; }
     public long? RssConnectedKiB { get; set; }
     public long? RssAfterKiB { get; set; }
@@ -104,4 +107,18 @@ public sealed class SlowReport
     public long ClosedWithoutFrame { get; set; }
     public long StillOpen { get; set; }
     public long SlowDeliveries { get; set; }
+}
+
+/// <summary>What the cluster's nodes sent each other during the load (<c>--stats-url</c>); per peer = per other node.</summary>
+public sealed class ClusterWireReport
+{
+    public int Nodes { get; set; }
+    public long Batches { get; set; }
+    public long Items { get; set; }
+    public long Bytes { get; set; }
+    public long OutboxDropped { get; set; }
+    public double ItemsPerPublishPerPeer { get; set; }
+    public double BatchesPerPublishPerPeer { get; set; }
+    public double BytesPerPublishPerPeer { get; set; }
+    public double ItemsPerBatch { get; set; }
 }

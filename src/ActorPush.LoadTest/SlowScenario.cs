@@ -45,7 +45,7 @@ public static class SlowScenario
             var loadStart = Stopwatch.GetTimestamp();
             var serverCpu = run.ServerCpu();
             var toolCpu = ProcessSampler.OwnCpuSeconds();
-            await run.PublishAndDrainAsync(FanoutScenario.PickSenders(fast, options.Senders)).ConfigureAwait(false);
+            await run.PublishAndDrainAsync(FanoutScenario.PickSenders(fast, options.Senders, options.Targets.Length)).ConfigureAwait(false);
             run.EvaluateReceivers(loadStart, serverCpu, toolCpu);
             run.SampleServerEnd();
 

@@ -32,7 +32,7 @@ public sealed class ClusterSerializerSpecs() : TestKit(
         ["ask topic"] = new AskTopic("news"),
         ["topic"] = new TopicReply(7),
         ["ask stats"] = AskStats.Instance,
-        ["stats"] = new StatsReply(new NodeStats("akka.tcp://actorpush@127.0.0.1:4053", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, long.MaxValue)),
+        ["stats"] = new StatsReply(new NodeStats("akka.tcp://actorpush@127.0.0.1:4053", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, long.MaxValue)),
     };
 
     [Theory]

@@ -15,8 +15,10 @@ namespace ActorPush.Actors.Cluster;
 /// </summary>
 public sealed class ClusterSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
+    private ClusterCounters? _counters; // looked up on first use: serializers are made while the actor system starts
+
     /// <summary>The format every message is written in; a reader accepts exactly this one.</summary>
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     private const string BatchManifest = "B";
     private const string AskPresenceManifest = "P?";
@@ -74,7 +76,10 @@ public sealed class ClusterSerializer(ExtendedActorSystem system) : SerializerWi
                 throw new ArgumentException($"{obj.GetType()} is not a cluster message", nameof(obj));
         }
 
-        return writer.ToArray();
+        var bytes = writer.ToArray();
+        if (obj is NodeBatch sent)
+            (_counters ??= ClusterCounters.Get(system)).BatchSent(sent.Items.Count, bytes.Length); // a batch is serialized only to cross to another node
+        return bytes;
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
@@ -147,13 +152,15 @@ public sealed class ClusterSerializer(ExtendedActorSystem system) : SerializerWi
         writer.Int(stats.Topics);
         writer.Int(stats.Subscriptions);
         foreach (var counter in (ReadOnlySpan<long>)[stats.MessagesIn, stats.MessagesOut, stats.PublishesDropped, stats.ClientFramesDiscarded,
-                     stats.SlowConsumerDisconnects, stats.RateLimitDisconnects, stats.SubscriptionsRefused, stats.OutboxDropped])
+                     stats.SlowConsumerDisconnects, stats.RateLimitDisconnects, stats.SubscriptionsRefused, stats.OutboxDropped,
+                     stats.ClusterBatchesSent, stats.ClusterItemsSent, stats.ClusterBytesSent])
             writer.Long(counter);
     }
 
     private static NodeStats ReadStats(Reader reader) =>
         new(reader.String(), reader.Int(), reader.Int(), reader.Int(), reader.Int(),
-            reader.Long(), reader.Long(), reader.Long(), reader.Long(), reader.Long(), reader.Long(), reader.Long(), reader.Long());
+            reader.Long(), reader.Long(), reader.Long(), reader.Long(), reader.Long(), reader.Long(), reader.Long(), reader.Long(),
+            reader.Long(), reader.Long(), reader.Long());
 
     private sealed class Writer
     {

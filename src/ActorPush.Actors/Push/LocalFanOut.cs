@@ -144,6 +144,7 @@ public sealed class LocalFanOut
         if (await registryStats is not { } users || await topicStats is not { } topics)
             return null;
         var metrics = PushMetrics.Get(_system);
+        var cluster = Cluster.ClusterCounters.Get(_system);
         return new NodeStats(
             Node,
             users.Connections,
@@ -157,7 +158,10 @@ public sealed class LocalFanOut
             metrics.SlowConsumerDisconnects,
             metrics.RateLimitDisconnects,
             metrics.SubscriptionsRefused,
-            Cluster.ClusterCounters.Get(_system).OutboxDropped);
+            cluster.OutboxDropped,
+            cluster.BatchesSent,
+            cluster.ItemsSent,
+            cluster.BytesSent);
     }
 
     private Task<T?> AskAsync<T>(IActorRef actor, object message, CancellationToken cancellationToken)

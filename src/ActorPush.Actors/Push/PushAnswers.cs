@@ -14,7 +14,10 @@ public sealed record NodeStats(
     long SlowConsumerDisconnects,
     long RateLimitDisconnects,
     long SubscriptionsRefused,
-    long OutboxDropped);
+    long OutboxDropped,
+    long ClusterBatchesSent,
+    long ClusterItemsSent,
+    long ClusterBytesSent);
 
 /// <summary>
 /// Answers of a question put to every node. <see cref="Unanswered"/> names the nodes that did not reply before the
@@ -46,7 +49,7 @@ public sealed record StatsAnswer(IReadOnlyList<NodeStats> PerNode, int Nodes, IR
     public override bool AnyAnswered => PerNode.Count > 0;
 
     /// <summary>The sum over <see cref="PerNode"/>.</summary>
-    public NodeStats Total => PerNode.Aggregate(new NodeStats("total", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), (sum, node) => sum with
+    public NodeStats Total => PerNode.Aggregate(new NodeStats("total", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), (sum, node) => sum with
     {
         Connections = sum.Connections + node.Connections,
         Users = sum.Users + node.Users,
@@ -60,5 +63,8 @@ public sealed record StatsAnswer(IReadOnlyList<NodeStats> PerNode, int Nodes, IR
         RateLimitDisconnects = sum.RateLimitDisconnects + node.RateLimitDisconnects,
         SubscriptionsRefused = sum.SubscriptionsRefused + node.SubscriptionsRefused,
         OutboxDropped = sum.OutboxDropped + node.OutboxDropped,
+        ClusterBatchesSent = sum.ClusterBatchesSent + node.ClusterBatchesSent,
+        ClusterItemsSent = sum.ClusterItemsSent + node.ClusterItemsSent,
+        ClusterBytesSent = sum.ClusterBytesSent + node.ClusterBytesSent,
     });
 }
