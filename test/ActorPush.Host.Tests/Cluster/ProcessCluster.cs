@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using ActorPush.Host.Tests.Infrastructure;
 
@@ -6,45 +7,39 @@ namespace ActorPush.Host.Tests.Cluster;
 /// <summary>
 /// Several ActorPush processes on 127.0.0.1, each with its own HTTP and remoting port, joined into one cluster
 /// through the environment variables operators use (ACTORPUSH_CLUSTER_SEEDS / _HOSTNAME / _PORT), with extra HOCON
-/// (failure detection, split-brain timing) in an override file.
+/// (failure detection, split-brain timing) in an override file. The first node is the seed; more can join later.
 /// </summary>
 public sealed class ProcessCluster : IAsyncDisposable
 {
     private readonly TempConfigFile _config;
+    private readonly List<ServerProcess> _nodes = [];
+    private readonly List<int> _httpPorts = [];
+    private readonly List<int> _remotePorts = [];
 
-    private ProcessCluster(TempConfigFile config, ServerProcess[] nodes, int[] httpPorts)
-    {
-        _config = config;
-        Nodes = nodes;
-        HttpPorts = httpPorts;
-    }
+    private ProcessCluster(TempConfigFile config) => _config = config;
 
-    public ServerProcess[] Nodes { get; }
+    public IReadOnlyList<ServerProcess> Nodes => _nodes;
 
-    public int[] HttpPorts { get; }
+    public IReadOnlyList<int> HttpPorts => _httpPorts;
 
-    public Uri BaseUri(int node) => new($"http://127.0.0.1:{HttpPorts[node]}");
+    public IEnumerable<Uri> BaseUris => _httpPorts.Select((_, i) => BaseUri(i));
+
+    public Uri BaseUri(int node) => new($"http://127.0.0.1:{_httpPorts[node]}");
+
+    /// <summary>Node <paramref name="node"/>'s cluster address, as answers name it (<c>unanswered</c>).</summary>
+    public string Address(int node) => $"akka.tcp://actorpush@127.0.0.1:{_remotePorts[node]}";
 
     public HttpClient Http(int node) => new() { BaseAddress = BaseUri(node), Timeout = Deadlines.Default };
 
     public static async Task<ProcessCluster> StartAsync(int size, string hocon)
     {
-        var config = await TempConfigFile.WriteAsync(hocon);
-        var httpPorts = Enumerable.Range(0, size).Select(_ => ServerProcess.FreePort()).ToArray();
-        var remotePorts = Enumerable.Range(0, size).Select(_ => ServerProcess.FreePort()).ToArray();
-        var nodes = Enumerable.Range(0, size).Select(i => ServerProcess.Start(
-            ["--urls", $"http://127.0.0.1:{httpPorts[i]}", "--config", config.Path],
-            new Dictionary<string, string>
-            {
-                ["ACTORPUSH_CLUSTER_SEEDS"] = $"127.0.0.1:{remotePorts[0]}",
-                ["ACTORPUSH_CLUSTER_HOSTNAME"] = "127.0.0.1",
-                ["ACTORPUSH_CLUSTER_PORT"] = remotePorts[i].ToString(System.Globalization.CultureInfo.InvariantCulture),
-            })).ToArray();
-        var cluster = new ProcessCluster(config, nodes, httpPorts);
+        var cluster = new ProcessCluster(await TempConfigFile.WriteAsync(hocon));
         try
         {
             for (var i = 0; i < size; i++)
-                await nodes[i].WaitUntilServingAsync(cluster.BaseUri(i));
+                cluster.Launch();
+            for (var i = 0; i < size; i++)
+                await cluster._nodes[i].WaitUntilServingAsync(cluster.BaseUri(i));
             for (var i = 0; i < size; i++)
                 await cluster.WaitForMembersAsync(i, size);
         }
@@ -57,12 +52,20 @@ public sealed class ProcessCluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>Starts one more node with the same seeds and waits until it serves HTTP (it may not have joined yet).</summary>
+    public async Task<int> AddNodeAsync()
+    {
+        var node = Launch();
+        await _nodes[node].WaitUntilServingAsync(BaseUri(node));
+        return node;
+    }
+
     /// <summary>Waits until node <paramref name="node"/> counts <paramref name="count"/> members up, every one answering its stats.</summary>
     public Task WaitForMembersAsync(int node, int count) =>
         Eventually.HoldsAsync(async () =>
         {
-            if (Nodes[node].HasExited)
-                throw new InvalidOperationException($"node {node} exited:\n{Nodes[node].Output}");
+            if (_nodes[node].HasExited)
+                throw new InvalidOperationException($"node {node} exited:\n{_nodes[node].Output}");
             using var http = Http(node);
             var (_, body) = await http.SendAsync(HttpMethod.Get, "/api/stats");
             var stats = JsonDocument.Parse(body).RootElement;
@@ -72,8 +75,24 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in Nodes)
-            await node.DisposeAsync();
+        foreach (var node in _nodes)
+            await node.DisposeAsync(); // SIGKILL, which also ends a paused (SIGSTOP) process
         _config.Dispose();
+    }
+
+    private int Launch()
+    {
+        var index = _nodes.Count;
+        _httpPorts.Add(ServerProcess.FreePort());
+        _remotePorts.Add(ServerProcess.FreePort());
+        _nodes.Add(ServerProcess.Start(
+            ["--urls", $"http://127.0.0.1:{_httpPorts[index]}", "--config", _config.Path],
+            new Dictionary<string, string>
+            {
+                ["ACTORPUSH_CLUSTER_SEEDS"] = $"127.0.0.1:{_remotePorts[0]}",
+                ["ACTORPUSH_CLUSTER_HOSTNAME"] = "127.0.0.1",
+                ["ACTORPUSH_CLUSTER_PORT"] = _remotePorts[index].ToString(CultureInfo.InvariantCulture),
+            }));
+        return index;
     }
 }

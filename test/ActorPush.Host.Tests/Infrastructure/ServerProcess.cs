@@ -167,6 +167,12 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as a service manager or <c>docker stop</c> would.</summary>
     public void Terminate() => Assert.Equal(0, kill(_process.Id, 15));
 
+    /// <summary>Sends SIGSTOP: the process stops answering anything (a hung node) until <see cref="Resume"/> or a kill.</summary>
+    public void Pause() => Assert.Equal(0, kill(_process.Id, 19));
+
+    /// <summary>Sends SIGCONT to a paused process.</summary>
+    public void Resume() => Assert.Equal(0, kill(_process.Id, 18));
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
