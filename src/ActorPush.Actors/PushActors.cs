@@ -36,7 +36,7 @@ public static class PushActors
             // The asking node's deadline decides; this one only bounds how long an unanswered local ask is kept.
             var node = new LocalFanOut(system, broadcast, users, topics, TimeSpan.FromSeconds(30));
             registry.Register<PushRouterActor>(system.ActorOf(
-                PushRouterActor.Props(node, actorSettings.ClusterOutboxLimit, actorSettings.ClusterBatchBytes), PushRouterActor.Name));
+                PushRouterActor.Props(node, actorSettings.ClusterOutboxLimit, actorSettings.ClusterBatchBytes, actorSettings.ClusterBatchesInFlight), PushRouterActor.Name));
         });
 
     /// <summary>

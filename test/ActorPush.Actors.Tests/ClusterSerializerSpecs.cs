@@ -17,7 +17,7 @@ public sealed class ClusterSerializerSpecs() : TestKit(
 
     private static Dictionary<string, IClusterMessage> Messages() => new()
     {
-        ["batch"] = new NodeBatch(
+        ["batch"] = new NodeBatch(long.MaxValue,
         [
             new PushItem(PushTarget.Everyone, FrameKind.Text, "héllo ✓"u8.ToArray()),
             new PushItem(PushTarget.User("ali/ce"), FrameKind.Binary, new byte[] { 0, 255, 1, 128 }),
@@ -26,7 +26,8 @@ public sealed class ClusterSerializerSpecs() : TestKit(
             new UserCommand(UserCommandKind.Unsubscribe, "bob", "news"),
             new UserCommand(UserCommandKind.Kick, "eve", Code: CloseCodes.Kicked, Reason: "kicked"),
         ]),
-        ["empty batch"] = new NodeBatch([]),
+        ["empty batch"] = new NodeBatch(1, []),
+        ["batch ack"] = new BatchAck(42),
         ["ask presence"] = new AskPresence("carol"),
         ["presence"] = new PresenceReply(3),
         ["ask topic"] = new AskTopic("news"),
@@ -48,7 +49,10 @@ public sealed class ClusterSerializerSpecs() : TestKit(
 
         Assert.Equal(ClusterSerializer.Version, bytes[0]);
         if (message is NodeBatch batch)
-            Assert.Equal(batch.Items, Assert.IsType<NodeBatch>(back).Items);
+        {
+            Assert.Equal(batch.Sequence, Assert.IsType<NodeBatch>(back).Sequence);
+            Assert.Equal(batch.Items, ((NodeBatch)back).Items);
+        }
         else
             Assert.Equal(message, back);
     }
@@ -68,7 +72,7 @@ public sealed class ClusterSerializerSpecs() : TestKit(
     public void A_truncated_message_is_refused_instead_of_read_past_its_end()
     {
         var serializer = (ClusterSerializer)Sys.Serialization.FindSerializerFor(AskStats.Instance);
-        var message = new NodeBatch([new PushItem(PushTarget.Topic("t"), FrameKind.Text, "abc"u8.ToArray())]);
+        var message = new NodeBatch(7, [new PushItem(PushTarget.Topic("t"), FrameKind.Text, "abc"u8.ToArray())]);
         var bytes = serializer.ToBinary(message);
 
         Assert.ThrowsAny<Exception>(() => serializer.FromBinary(bytes[..^1], serializer.Manifest(message)));

@@ -23,11 +23,17 @@ public sealed record PushItem(PushTarget Target, FrameKind Kind, ReadOnlyMemory<
 /// <summary>
 /// What one node sends another, in the order its publishers handed it over: <see cref="PushItem"/>s and
 /// <see cref="UserCommand"/>s. One batch per flush, so publishes that queue up cross the wire together.
+/// <see cref="Sequence"/> counts the sending outbox's batches (1, 2, ...); the receiver acks it (<see cref="BatchAck"/>).
 /// </summary>
-public sealed class NodeBatch(IReadOnlyList<object> items) : IClusterMessage
+public sealed class NodeBatch(long sequence, IReadOnlyList<object> items) : IClusterMessage
 {
+    public long Sequence { get; } = sequence;
+
     public IReadOnlyList<object> Items { get; } = items;
 }
+
+/// <summary>From the receiving node's router to the sending outbox: batch <paramref name="Sequence"/> (and every one before it) was dispatched.</summary>
+public sealed record BatchAck(long Sequence) : IClusterMessage;
 
 /// <summary>To another node's push router: how many connections does <paramref name="UserId"/> hold on your node?</summary>
 public sealed record AskPresence(string UserId) : IClusterMessage;

@@ -18,9 +18,10 @@ public sealed class ClusterSerializer(ExtendedActorSystem system) : SerializerWi
     private ClusterCounters? _counters; // looked up on first use: serializers are made while the actor system starts
 
     /// <summary>The format every message is written in; a reader accepts exactly this one.</summary>
-    public const byte Version = 2;
+    public const byte Version = 3;
 
     private const string BatchManifest = "B";
+    private const string BatchAckManifest = "A";
     private const string AskPresenceManifest = "P?";
     private const string PresenceReplyManifest = "P";
     private const string AskTopicManifest = "T?";
@@ -35,6 +36,7 @@ public sealed class ClusterSerializer(ExtendedActorSystem system) : SerializerWi
     public override string Manifest(object o) => o switch
     {
         NodeBatch => BatchManifest,
+        BatchAck => BatchAckManifest,
         AskPresence => AskPresenceManifest,
         PresenceReply => PresenceReplyManifest,
         AskTopic => AskTopicManifest,
@@ -51,9 +53,13 @@ public sealed class ClusterSerializer(ExtendedActorSystem system) : SerializerWi
         switch (obj)
         {
             case NodeBatch batch:
+                writer.Long(batch.Sequence);
                 writer.Int(batch.Items.Count);
                 foreach (var item in batch.Items)
                     WriteItem(writer, item);
+                break;
+            case BatchAck ack:
+                writer.Long(ack.Sequence);
                 break;
             case AskPresence ask:
                 writer.String(ask.UserId);
@@ -91,6 +97,7 @@ public sealed class ClusterSerializer(ExtendedActorSystem system) : SerializerWi
         return manifest switch
         {
             BatchManifest => ReadBatch(reader),
+            BatchAckManifest => new BatchAck(reader.Long()),
             AskPresenceManifest => new AskPresence(reader.String()),
             PresenceReplyManifest => new PresenceReply(reader.Int()),
             AskTopicManifest => new AskTopic(reader.String()),
@@ -127,6 +134,7 @@ public sealed class ClusterSerializer(ExtendedActorSystem system) : SerializerWi
 
     private static NodeBatch ReadBatch(Reader reader)
     {
+        var sequence = reader.Long();
         var count = reader.Int();
         if (count < 0)
             throw new SerializationException("negative item count in a node batch");
@@ -141,7 +149,7 @@ public sealed class ClusterSerializer(ExtendedActorSystem system) : SerializerWi
             };
         }
 
-        return new NodeBatch(items);
+        return new NodeBatch(sequence, items);
     }
 
     private static void WriteStats(Writer writer, NodeStats stats)

@@ -19,14 +19,16 @@ public sealed class PushRouterActor : ReceiveActor
     private readonly LocalFanOut _node;
     private readonly int _outboxLimit;
     private readonly int _batchBytes;
+    private readonly int _batchesInFlight;
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private long _generation;
 
-    public PushRouterActor(LocalFanOut node, int outboxLimit, int batchBytes)
+    public PushRouterActor(LocalFanOut node, int outboxLimit, int batchBytes, int batchesInFlight)
     {
         _node = node;
         _outboxLimit = outboxLimit;
         _batchBytes = batchBytes;
+        _batchesInFlight = batchesInFlight;
         Receive<PushItem>(Forward);
         Receive<UserCommand>(Forward);
         Receive<NodeBatch>(Handle);
@@ -52,8 +54,8 @@ public sealed class PushRouterActor : ReceiveActor
             await _node.StatsAsync(CancellationToken.None) is { } stats ? new StatsReply(stats) : null));
     }
 
-    public static Props Props(LocalFanOut node, int outboxLimit, int batchBytes) =>
-        Akka.Actor.Props.Create(() => new PushRouterActor(node, outboxLimit, batchBytes));
+    public static Props Props(LocalFanOut node, int outboxLimit, int batchBytes, int batchesInFlight) =>
+        Akka.Actor.Props.Create(() => new PushRouterActor(node, outboxLimit, batchBytes, batchesInFlight));
 
     protected override void PreStart() =>
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
@@ -76,13 +78,15 @@ public sealed class PushRouterActor : ReceiveActor
             else if (item is UserCommand command)
                 _node.Apply(command);
         }
+
+        Sender.Tell(new BatchAck(batch.Sequence)); // dispatched: the sending outbox may send one more batch
     }
 
     private void Track(Member member)
     {
         if (member.Address.Equals(_cluster.SelfAddress) || _peers.ContainsKey(member.Address))
             return;
-        var outbox = Context.ActorOf(NodeOutboxActor.Props(member.Address, _outboxLimit, _batchBytes), "outbox-" + ++_generation);
+        var outbox = Context.ActorOf(NodeOutboxActor.Props(member.Address, _outboxLimit, _batchBytes, _batchesInFlight), "outbox-" + ++_generation);
         _peers.Add(member.Address, new Peer(outbox));
     }
 

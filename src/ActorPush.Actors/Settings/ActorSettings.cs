@@ -45,6 +45,9 @@ public sealed record ActorSettings
     /// <summary>Cluster mode: payload bytes collected into one batch for another node.</summary>
     public required int ClusterBatchBytes { get; init; }
 
+    /// <summary>Cluster mode: batches sent to one other node and not yet acknowledged by it, at most.</summary>
+    public required int ClusterBatchesInFlight { get; init; }
+
     /// <exception cref="ActorPushConfigException">A key is unknown, missing or has a bad value.</exception>
     public static ActorSettings Create(Config root)
     {
@@ -61,6 +64,7 @@ public sealed record ActorSettings
             ClientMailboxMaxBytes = Size(config, "client.mailbox.mailbox-max-bytes", min: 1, max: long.MaxValue),
             ClusterOutboxLimit = (int)Number(config, "cluster.outbox-limit", min: 1, max: 10_000_000),
             ClusterBatchBytes = (int)Size(config, "cluster.batch-bytes", min: 1024, max: 16 * 1024 * 1024),
+            ClusterBatchesInFlight = (int)Number(config, "cluster.batches-in-flight", min: 1, max: 1024),
         };
     }
 }

@@ -95,7 +95,7 @@ public sealed class ClusterBehindNginxTests
     }
 
     [Fact]
-    public async Task A_hung_node_is_named_by_presence_and_stats_a_crashed_nodes_clients_return_through_nginx_and_a_joining_node_gets_every_later_push()
+    public async Task Hung_node_is_named_crashed_nodes_clients_return_through_nginx_joining_node_gets_every_later_push()
     {
         Assert.True(Nginx.Binary is not null, "nginx is not installed (.ci/run installs Debian's nginx)");
         await using var cluster = await ProcessCluster.StartAsync(3, Hocon);
