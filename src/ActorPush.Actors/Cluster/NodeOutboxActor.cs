@@ -69,6 +69,7 @@ public sealed class NodeOutboxActor : ReceiveActor, IWithTimers
         Receive<Reachable>(_ =>
         {
             _reachable = true;
+            ForgetInFlight(); // what was in flight when it became unreachable may never be acked: start a fresh window
             SendPending();
         });
     }
