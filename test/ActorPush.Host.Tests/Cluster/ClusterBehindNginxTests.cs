@@ -23,18 +23,15 @@ public sealed class ClusterBehindNginxTests
     [Fact]
     public async Task Pushes_kicks_and_presence_reach_clients_on_every_process_directly_and_through_nginx()
     {
-        Assert.True(Nginx.Binary is not null, "nginx is not installed (.ci/run installs Debian's nginx)");
-        await using var cluster = await ProcessCluster.StartAsync(3, Hocon);
-        await using var nginx = await Nginx.StartAsync(cluster.BaseUris);
-        using var viaNginx = new HttpClient { BaseAddress = nginx.BaseUri, Timeout = Deadlines.Default };
-        await using var sockets = new Sockets();
+        await using var deployment = await Deployment.StartAsync();
+        var (cluster, nginx, viaNginx) = (deployment.Cluster, deployment.Nginx, deployment.ViaNginx);
 
         var direct = new List<ClientWebSocket>();
         for (var node = 0; node < 3; node++)
-            direct.Add(sockets.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[node], $"direct-{node}")));
+            direct.Add(deployment.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[node], $"direct-{node}")));
         var proxied = new List<ClientWebSocket>();
         for (var i = 0; i < 6; i++)
-            proxied.Add(sockets.Add(await ConnectAsync(nginx.Port, $"user_id=proxied-{i}")));
+            proxied.Add(deployment.Add(await ConnectAsync(nginx.Port, $"user_id=proxied-{i}")));
         var stats = await StatsWhenAsync(viaNginx, stats => stats.GetProperty("connections").GetInt32() == 9, "9 connections over the cluster");
         var spread = stats.GetProperty("perNode").EnumerateArray().Count(row => row.GetProperty("connections").GetInt32() > 1);
         Assert.True(spread >= 2, $"nginx sent every proxied client to one node: {stats}");
@@ -48,9 +45,9 @@ public sealed class ClusterBehindNginxTests
         // presence through any node counts all three.
         var erin = new[]
         {
-            sockets.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[0], "erin")),
-            sockets.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[2], "erin")),
-            sockets.Add(await ConnectAsync(nginx.Port, "user_id=erin")),
+            deployment.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[0], "erin")),
+            deployment.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[2], "erin")),
+            deployment.Add(await ConnectAsync(nginx.Port, "user_id=erin")),
         };
         using (var node1 = cluster.Http(1))
         {
@@ -67,7 +64,7 @@ public sealed class ClusterBehindNginxTests
         // A topic push sent the moment a subscriber's handshake completes on another node (or behind nginx) arrives.
         for (var round = 0; round < 3; round++)
         {
-            var subscriber = sockets.Add(round == 2
+            var subscriber = deployment.Add(round == 2
                 ? await ConnectAsync(nginx.Port, "user_id=sub-2&topics=live-2")
                 : await ConnectAsync(cluster.HttpPorts[round + 1], $"user_id=sub-{round}&topics=live-{round}"));
             using var publisher = cluster.Http(round == 2 ? 0 : round);
@@ -97,14 +94,11 @@ public sealed class ClusterBehindNginxTests
     [Fact]
     public async Task Hung_node_is_named_crashed_nodes_clients_return_through_nginx_joining_node_gets_every_later_push()
     {
-        Assert.True(Nginx.Binary is not null, "nginx is not installed (.ci/run installs Debian's nginx)");
-        await using var cluster = await ProcessCluster.StartAsync(3, Hocon);
-        await using var nginx = await Nginx.StartAsync(cluster.BaseUris);
-        using var viaNginx = new HttpClient { BaseAddress = nginx.BaseUri, Timeout = Deadlines.Default };
-        await using var sockets = new Sockets();
+        await using var deployment = await Deployment.StartAsync();
+        var (cluster, nginx, viaNginx) = (deployment.Cluster, deployment.Nginx, deployment.ViaNginx);
         var proxied = new Dictionary<string, ClientWebSocket>();
         for (var i = 0; i < 6; i++)
-            proxied[$"p-{i}"] = sockets.Add(await ConnectAsync(nginx.Port, $"user_id=p-{i}"));
+            proxied[$"p-{i}"] = deployment.Add(await ConnectAsync(nginx.Port, $"user_id=p-{i}"));
         await StatsWhenAsync(viaNginx, stats => stats.GetProperty("connections").GetInt32() == 6, "6 connections over the cluster");
 
         // Node 2 hangs (SIGSTOP): presence and stats through the others answer without it and name it. Both are
@@ -138,7 +132,7 @@ public sealed class ClusterBehindNginxTests
 
         // They reconnect through nginx, which takes them to a live node, and receive what is pushed after.
         foreach (var user in lost)
-            proxied[user] = sockets.Add(await ConnectAsync(nginx.Port, "user_id=" + user));
+            proxied[user] = deployment.Add(await ConnectAsync(nginx.Port, "user_id=" + user));
         await StatsWhenAsync(viaNginx, stats => stats.GetProperty("connections").GetInt32() == 6, "the reconnected clients to count again");
         foreach (var user in lost)
         {
@@ -153,7 +147,7 @@ public sealed class ClusterBehindNginxTests
         // A new node joins the running cluster (once the crashed one is downed). It serves its clients at once...
         await cluster.WaitForMembersAsync(0, 2);
         var joiner = await cluster.AddNodeAsync();
-        var onJoiner = sockets.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[joiner], "joiner"));
+        var onJoiner = deployment.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[joiner], "joiner"));
         using var joinerHttp = cluster.Http(joiner);
         Assert.Equal(HttpStatusCode.Accepted, (await joinerHttp.SendAsync(HttpMethod.Post, "/api/users/joiner/messages", "served at once")).Status);
         Assert.Equal("served at once", await onJoiner.ReceiveTextAsync());
@@ -161,8 +155,8 @@ public sealed class ClusterBehindNginxTests
         // ...and once it is Up (its /readyz says so) it receives everything the other nodes' publishers send, in order.
         await Eventually.HoldsAsync(async () => (await joinerHttp.SendAsync(HttpMethod.Get, "/readyz")).Status == HttpStatusCode.OK,
             "the joining node to be an Up member", TimeSpan.FromSeconds(60));
-        var senderA = sockets.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[0], "stream-a"));
-        var senderB = sockets.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[1], "stream-b"));
+        var senderA = deployment.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[0], "stream-a"));
+        var senderB = deployment.Add(await ServerProcess.ConnectAsync(cluster.HttpPorts[1], "stream-b"));
         const int count = 200;
         var reading = ClusterStreams.ReadStreamsAsync(onJoiner, count);
         await Task.WhenAll(ClusterStreams.SendStreamAsync(senderA, "a", count), ClusterStreams.SendStreamAsync(senderB, "b", count));
@@ -225,10 +219,38 @@ public sealed class ClusterBehindNginxTests
         return expected;
     }
 
-    /// <summary>Every socket a test opened, disposed when it ends.</summary>
-    private sealed class Sockets : IAsyncDisposable
+    /// <summary>Three processes with nginx in front, and every socket a test opens there; all stopped when it ends.</summary>
+    private sealed class Deployment : IAsyncDisposable
     {
         private readonly List<ClientWebSocket> _all = [];
+
+        private Deployment(ProcessCluster cluster, Nginx nginx)
+        {
+            Cluster = cluster;
+            Nginx = nginx;
+            ViaNginx = new HttpClient { BaseAddress = nginx.BaseUri, Timeout = Deadlines.Default };
+        }
+
+        public ProcessCluster Cluster { get; }
+
+        public Nginx Nginx { get; }
+
+        public HttpClient ViaNginx { get; }
+
+        public static async Task<Deployment> StartAsync()
+        {
+            Assert.True(Nginx.Binary is not null, "nginx is not installed (.ci/run installs Debian's nginx)");
+            var cluster = await ProcessCluster.StartAsync(3, Hocon);
+            try
+            {
+                return new Deployment(cluster, await Nginx.StartAsync(cluster.BaseUris));
+            }
+            catch
+            {
+                await cluster.DisposeAsync();
+                throw;
+            }
+        }
 
         public ClientWebSocket Add(ClientWebSocket socket)
         {
@@ -236,11 +258,13 @@ public sealed class ClusterBehindNginxTests
             return socket;
         }
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             foreach (var socket in _all)
                 socket.Dispose();
-            return ValueTask.CompletedTask;
+            ViaNginx.Dispose();
+            await Nginx.DisposeAsync();
+            await Cluster.DisposeAsync();
         }
     }
 }
