@@ -35,8 +35,7 @@ public sealed partial class Nginx : IAsyncDisposable
     {
         var config = File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "nginx.conf"));
         var servers = string.Join("\n", upstreams.Select(uri => $"        server 127.0.0.1:{uri.Port} max_fails=1 fail_timeout=5s;"));
-        config = UpstreamServers().Replace(config, "", 1); // drop the sample servers...
-        config = config.Replace("        keepalive 32;", servers + "\n        keepalive 32;", StringComparison.Ordinal); // ...and list ours
+        config = UpstreamServers().Replace(config, servers + "\n", 1); // our servers instead of the sample ones
         config = config.Replace("listen 80;", $"listen 127.0.0.1:{port};", StringComparison.Ordinal)
             .Replace("/run/nginx-actorpush.pid", Path.Combine(prefix, "nginx.pid"), StringComparison.Ordinal)
             .Replace("/var/log/nginx/", prefix + "/", StringComparison.Ordinal);
