@@ -61,6 +61,9 @@ internal sealed class ClientSession
         }
     }
 
+    /// <summary>Whether a message the client sends comes back to it too (it is broadcast to everyone, the sender included).</summary>
+    public bool EchoesToSender => _envelopes is null && _publish == PublishMode.Broadcast;
+
     /// <summary>The node's counters (the transport counts what it hands to the socket there).</summary>
     public PushMetrics Metrics => _metrics;
 

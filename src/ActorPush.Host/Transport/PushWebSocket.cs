@@ -23,7 +23,15 @@ internal sealed class PushWebSocket : IClientConnection
 {
     private const int FlushThreshold = 64 * 1024;
     private const int DrainAllowance = 64 * 1024;
-    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(1);
+
+    // After a frame header that cannot be parsed, what the client still sends is discarded until it has been
+    // quiet this long (its close reply came) or it closed, for at most LingerMax; then TCP is closed.
+    private static readonly TimeSpan LingerQuiet = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LingerMax = TimeSpan.FromSeconds(1);
+
+    // A client failing the protocol right after a message: the close waits at most this long for that
+    // message's echo to come back through the fan-out (see Fail).
+    private static readonly TimeSpan EchoWait = TimeSpan.FromSeconds(1);
     private static readonly OutboundFrame PingFrame = new([], FrameKind.Ping);
 
     private readonly ConnectionContext _connection;
@@ -41,6 +49,8 @@ internal sealed class PushWebSocket : IClientConnection
     private bool _queueGrown;
     private bool _pumping;
     private bool _closing;
+    private bool _failPending; // the receive side failed; the close waits for the echoes in _echoesAwaited (see Fail)
+    private int _echoesAwaited; // messages this client published whose echo has not been queued yet (Interlocked)
     private bool _closeSent;
     private bool _discardQueue;
     private bool _aborted; // torn down before any close began (metrics: disconnects by code "abort")
@@ -68,6 +78,7 @@ internal sealed class PushWebSocket : IClientConnection
     private Opcode _messageOpcode;
     private byte[]? _message;
     private int _messageLength;
+    private int _utf8Checked; // a text message's bytes checked as complete UTF-8 sequences so far
     private byte[]? _control;
     private int _controlLength;
 
@@ -114,7 +125,7 @@ internal sealed class PushWebSocket : IClientConnection
         get
         {
             lock (this)
-                return _closing;
+                return _closing || _failPending;
         }
     }
 
@@ -152,7 +163,7 @@ internal sealed class PushWebSocket : IClientConnection
     {
         long added = 0, queued;
         var fits = true;
-        bool startPump;
+        bool startPump, echoed;
         lock (this)
         {
             if (_closing)
@@ -172,15 +183,20 @@ internal sealed class PushWebSocket : IClientConnection
                 _queuedBytes += cost;
                 added += cost;
                 outbound.Enqueue(frame);
+                if (_echoesAwaited > 0 && frame.Kind is FrameKind.Text or FrameKind.Binary)
+                    Interlocked.Decrement(ref _echoesAwaited);
             }
 
             queued = _queuedBytes;
             _queueGrown |= outbound.Count > 16;
             startPump = fits && flush && StartPumpLocked(); // else the next Flush sends them, or the running pump takes them
+            echoed = _failPending && _echoesAwaited == 0;
         }
 
         if (added != 0)
             _shared.Queued(added, queued);
+        if (echoed)
+            RequestClose(0, "", discardQueue: false); // the failed client's last echo is queued: the pending close follows it
         if (startPump)
             SchedulePump();
         return fits;
@@ -267,7 +283,6 @@ internal sealed class PushWebSocket : IClientConnection
 
         try
         {
-            CancellationTokenSource? linger = null;
             try
             {
                 // Once closing, what the client still sends is read only to find its close reply, and only
@@ -276,10 +291,7 @@ internal sealed class PushWebSocket : IClientConnection
                 var reading = true;
                 while (reading)
                 {
-                    if (_unparseable && linger is null)
-                        linger = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(Settings.CloseTimeout.Ticks, Linger.Ticks)));
-
-                    var result = await Input.ReadAsync(linger?.Token ?? default).ConfigureAwait(false);
+                    var result = await Input.ReadAsync().ConfigureAwait(false);
                     Volatile.Write(ref _lastReceived, Environment.TickCount64);
                     var buffer = result.Buffer;
                     var stop = Process(ref buffer);
@@ -293,18 +305,13 @@ internal sealed class PushWebSocket : IClientConnection
                     if (paused)
                         await ResumeAsync().ConfigureAwait(false);
                 }
-            }
-            catch (OperationCanceledException) when (linger?.IsCancellationRequested == true)
-            {
-                // The linger after an unparseable frame is over.
+
+                if (_unparseable)
+                    await LingerAsync(drainBudget).ConfigureAwait(false);
             }
             catch (Exception e) when (IsConnectionEnd(e))
             {
                 Abort("receive failed");
-            }
-            finally
-            {
-                linger?.Dispose();
             }
 
             // The receive side is done (the peer's close frame, EOF or an abort): finish the close.
@@ -384,6 +391,39 @@ internal sealed class PushWebSocket : IClientConnection
         Volatile.Write(ref _lastReceived, Environment.TickCount64); // it was alive; its pongs were waiting unread
     }
 
+    /// <summary>
+    /// After a frame header that cannot be parsed, frame boundaries are lost and the client's close reply
+    /// cannot be recognised (RFC 6455 section 7.1.7). Once the close frame is out, what the client still sends
+    /// is discarded until it has been quiet for <see cref="LingerQuiet"/> (its close reply came) or it closed,
+    /// at most <see cref="LingerMax"/>; then the caller closes TCP. Closing with unread input at once would turn
+    /// the close into a reset, which can destroy the close frame still in flight.
+    /// </summary>
+    private async Task LingerAsync(long drainBudget)
+    {
+        Task sendDone;
+        lock (this)
+            sendDone = _sendDone!.Task;
+        await sendDone.ConfigureAwait(false);
+        var until = Environment.TickCount64 + (long)Math.Min(Settings.CloseTimeout.TotalMilliseconds, LingerMax.TotalMilliseconds);
+        using var quiet = new CancellationTokenSource();
+        try
+        {
+            while (drainBudget >= 0 && until - Environment.TickCount64 is var left && left > 0)
+            {
+                quiet.CancelAfter(TimeSpan.FromMilliseconds(Math.Min(left, LingerQuiet.TotalMilliseconds)));
+                var result = await Input.ReadAsync(quiet.Token).ConfigureAwait(false);
+                drainBudget -= result.Buffer.Length;
+                Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                    return;
+            }
+        }
+        catch (OperationCanceledException) when (quiet.IsCancellationRequested)
+        {
+            // Quiet for long enough: the close reply is in.
+        }
+    }
+
     /// <summary>Drops what is queued (the connection is closing and discards it) and gives its bytes back to the node's gauge. Under the lock.</summary>
     private long DropQueueLocked()
     {
@@ -414,13 +454,22 @@ internal sealed class PushWebSocket : IClientConnection
         {
             if (_closing)
                 return;
+            if (_failPending)
+            {
+                // The receive side failed first: its code wins, and what is queued still goes out before it.
+                _failPending = false;
+                code = _closeCode;
+                reason = _closeReason;
+                discardQueue = false;
+            }
+
             _closing = true;
             _closeCode = code;
             _closeReason = reason;
             _discardQueue = discardQueue;
             if (discardQueue)
                 freed = DropQueueLocked(); // its memory goes back now, not when the socket drains
-            _sendDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _sendDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             startPump = StartPumpLocked(); // else the running pump sends the close frame when it is done
         }
 
@@ -430,6 +479,12 @@ internal sealed class PushWebSocket : IClientConnection
         if (startPump)
             SchedulePump();
         _ = AbortAfterCloseTimeoutAsync();
+    }
+
+    private async Task CloseAfterEchoWaitAsync()
+    {
+        await Task.Delay(Settings.CloseTimeout < EchoWait ? Settings.CloseTimeout : EchoWait).ConfigureAwait(false);
+        RequestClose(0, "", discardQueue: false); // no-op when the echoes came (or anything else closed it) first
     }
 
     private async Task AbortAfterCloseTimeoutAsync()
@@ -608,19 +663,13 @@ internal sealed class PushWebSocket : IClientConnection
     }
 
     /// <summary>
-    /// Consumes whole and partial frames from <paramref name="buffer"/>. Returns true when reading should
-    /// stop: the peer's close frame was read, or the stream can no longer be parsed.
+    /// Consumes whole and partial frames from <paramref name="buffer"/>. Returns true when reading frames should
+    /// stop: the peer's close frame was read, or the stream can no longer be parsed (then the rest is consumed).
     /// </summary>
     private bool Process(ref ReadOnlySequence<byte> buffer)
     {
         while (true)
         {
-            if (_unparseable)
-            {
-                buffer = buffer.Slice(buffer.End);
-                return false;
-            }
-
             if (!_inFrame)
             {
                 var parsed = FrameHeader.TryParse(buffer, out var header, out var headerLength);
@@ -628,13 +677,11 @@ internal sealed class PushWebSocket : IClientConnection
                     return false;
                 if (parsed == FrameHeader.Result.ProtocolError)
                 {
-                    // Frame boundaries are lost, so the client's close reply could not be recognised:
-                    // send 1002, discard what follows for a short linger (so TCP is not reset while the
-                    // client is still sending), then close TCP (RFC 6455 section 7.1.7).
+                    // Frame boundaries are lost: send 1002, then LingerAsync discards what follows and TCP closes.
                     Fail(CloseCodes.ProtocolError, "protocol error");
                     _unparseable = true;
                     buffer = buffer.Slice(buffer.End);
-                    return false;
+                    return true;
                 }
 
                 buffer = buffer.Slice(headerLength);
@@ -713,6 +760,13 @@ internal sealed class PushWebSocket : IClientConnection
 
         payload.CopyTo(destination);
         FrameHeader.Unmask(destination, _frame.Mask, _frameOffset);
+        if (_messageOpcode == Opcode.Text && !_frame.IsControl)
+        {
+            // Checked as it arrives, so invalid text fails in the fragment (or read) where it starts.
+            _utf8Checked = Utf8Prefix.Check(_message.AsSpan(0, _messageLength), _utf8Checked);
+            if (_utf8Checked < 0)
+                Fail(CloseCodes.InvalidPayload, CloseCodes.Reasons.InvalidPayload);
+        }
     }
 
     /// <summary>A frame was read completely. Returns true when it was the peer's close frame.</summary>
@@ -728,9 +782,11 @@ internal sealed class PushWebSocket : IClientConnection
 
         var message = _message.AsSpan(0, _messageLength);
         var kind = _messageOpcode == Opcode.Text ? FrameKind.Text : FrameKind.Binary;
+        var incomplete = _utf8Checked != _messageLength; // a text message ending inside a UTF-8 sequence
         _messageOpcode = 0;
         _messageLength = 0;
-        if (kind == FrameKind.Text && !Utf8.IsValid(message))
+        _utf8Checked = 0;
+        if (kind == FrameKind.Text && incomplete)
         {
             Fail(CloseCodes.InvalidPayload, CloseCodes.Reasons.InvalidPayload);
             return false;
@@ -738,6 +794,8 @@ internal sealed class PushWebSocket : IClientConnection
 
         var closeCode = _session!.OnMessage(message, kind); // the node's fan-out entry makes the one copy its recipients share
         ReturnMessageBuffer();
+        if (closeCode == 0 && _session.EchoesToSender)
+            Interlocked.Increment(ref _echoesAwaited);
         if (closeCode != 0)
             Fail(closeCode, closeCode == CloseCodes.RateLimited ? CloseCodes.Reasons.RateLimited : "");
         else if (_shared.Pressure is { IsBehind: true })
@@ -797,14 +855,38 @@ internal sealed class PushWebSocket : IClientConnection
     private static bool IsValidPeerCloseCode(ushort code) =>
         code is (>= 1000 and <= 1003) or (>= 1007 and <= 1011) or (>= 3000 and <= 4999);
 
-    /// <summary>A client broke the protocol or a limit: close with <paramref name="code"/> and ignore what it sends until its close frame.</summary>
+    /// <summary>
+    /// A client broke the protocol or a limit: close with <paramref name="code"/> and ignore what it sends until
+    /// its close frame. A message that arrived whole before the error still reaches everyone, the client itself
+    /// included: what is queued goes out before the close frame, and while the echo of a message it published
+    /// is still on its way through the fan-out, the close waits for it (at most <see cref="EchoWait"/>).
+    /// </summary>
     private void Fail(ushort code, string reason)
     {
-        RequestClose(code, reason, discardQueue: true);
         _discardFrame = true;
         _messageOpcode = 0;
         _messageLength = 0;
+        _utf8Checked = 0;
         ReturnMessageBuffer();
+        bool defer;
+        lock (this)
+        {
+            if (_closing || _failPending)
+                return;
+            defer = Volatile.Read(ref _echoesAwaited) > 0;
+            if (defer)
+            {
+                _failPending = true;
+                _closeCode = code;
+                _closeReason = reason;
+                _sendDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        if (defer)
+            _ = CloseAfterEchoWaitAsync();
+        else
+            RequestClose(code, reason, discardQueue: false);
     }
 
     /// <summary>Makes room for <paramref name="needed"/> bytes, at least doubling (up to the largest message) so a long message costs few copies.</summary>

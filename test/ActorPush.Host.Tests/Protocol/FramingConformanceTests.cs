@@ -63,6 +63,34 @@ public sealed class FramingConformanceTests
         Assert.Equal("still here", (await bystander.ReadDataFrameAsync(Deadline)).Text);
     }
 
+    public static TheoryData<string, byte[]> ViolationsAfterAMessage => new()
+    {
+        { "header-level: RSV1 set", Frame(Op.Text, "hi"u8, rsv: 4) },
+        { "header-level: reserved opcode 5", Frame(5, "hi"u8) },
+        { "frame-level: continuation without a message", Frame(Op.Continuation, "hi"u8) },
+    };
+
+    /// <summary>
+    /// Autobahn 3.2, 4.1.3, 5.15: a message that arrived whole just before the protocol error still reaches
+    /// everyone, the offender included (its echo comes back through the broadcast), and only then the 1002.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ViolationsAfterAMessage))]
+    public async Task A_message_just_before_a_protocol_error_reaches_everyone_and_the_sender_before_its_1002(string violation, byte[] bytes)
+    {
+        _ = violation;
+        await using var server = await PushServer.StartAsync();
+        await using var bystander = await ConnectUpgradedAsync(server.BaseUri, "alice");
+        await using var offender = await ConnectUpgradedAsync(server.BaseUri, "mallory");
+        await server.WaitForConnectionsAsync(2);
+
+        await offender.SendAsync([.. TextFrame("last words"), .. bytes, .. Frame(Op.Ping, "p"u8)]);
+
+        Assert.Equal("last words", (await offender.ReadDataFrameAsync(Deadline)).Text);
+        Assert.Equal((ushort)1002, (await offender.ReadUntilCloseAsync(Deadline))?.CloseCode);
+        Assert.Equal("last words", (await bystander.ReadDataFrameAsync(Deadline)).Text);
+    }
+
     // ---- control frames ---------------------------------------------------------------------------
 
     [Fact]
@@ -174,6 +202,35 @@ public sealed class FramingConformanceTests
         await server.WaitForConnectionsAsync(1);
         await bystander.SendAsync(TextFrame("after"));
         Assert.Equal("after", (await bystander.ReadDataFrameAsync(Deadline)).Text); // the invalid message never reached anyone
+    }
+
+    public static TheoryData<string, byte[][]> InvalidUtf8BeforeTheMessageEnds => new()
+    {
+        { "above U+10FFFF in the first fragment", [[0x68, 0x69, 0xF4, 0x90, 0x80, 0x80]] },
+        { "above U+10FFFF, its first two bytes ending the fragment", [[0x68, 0x69, 0xF4, 0x90]] },
+        { "above U+10FFFF in the second fragment", [[0xCE, 0xBA], [0xF4, 0x90, 0x80, 0x80]] },
+        { "invalid second byte after a lead byte that ended the first fragment", [[0x61, 0xE0], [0x80]] },
+        { "lone continuation byte", [[0x61, 0x80]] },
+    };
+
+    /// <summary>
+    /// Autobahn 6.4.x: invalid UTF-8 fails the connection in the fragment where it starts; the server does not
+    /// wait for the end of a message that can no longer be valid (no final fragment is ever sent here).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(InvalidUtf8BeforeTheMessageEnds))]
+    public async Task Invalid_UTF8_is_closed_with_1007_in_the_fragment_where_it_starts(string why, byte[][] fragments)
+    {
+        _ = why;
+        await using var server = await PushServer.StartAsync();
+        await using var client = await ConnectUpgradedAsync(server.BaseUri, "mallory");
+
+        var stream = new List<byte>();
+        for (var i = 0; i < fragments.Length; i++)
+            stream.AddRange(Frame(i == 0 ? Op.Text : Op.Continuation, fragments[i], fin: false));
+        await client.SendAsync(stream.ToArray());
+
+        Assert.Equal((ushort)1007, (await client.ReadUntilCloseAsync(Deadline))?.CloseCode);
     }
 
     // ---- message size -----------------------------------------------------------------------------
@@ -376,9 +433,8 @@ public sealed class FramingConformanceTests
 
     /// <summary>
     /// RFC 6455 section 7.1.1/7.1.7: once the server has failed the connection (sent close 1002 for a
-    /// frame it could not parse) and the client answered with its close, the server closes TCP. The
-    /// transport instead ignores every byte after a header-level protocol error (_discardEverything),
-    /// including the client's close reply, so the connection lingers until close-timeout aborts it.
+    /// frame it could not parse) and the client answered with its close, the server closes TCP itself (with
+    /// a FIN, not a reset), long before close-timeout would abort it.
     /// </summary>
     [Fact]
     public async Task After_a_header_level_1002_and_the_clients_close_reply_the_server_closes_TCP_without_waiting_for_close_timeout()
@@ -390,7 +446,7 @@ public sealed class FramingConformanceTests
         Assert.Equal((ushort)1002, (await client.ReadUntilCloseAsync(Deadline))?.CloseCode);
         await client.SendAsync(CloseFrame(1002)); // what a conforming client does next
 
-        Assert.NotEqual(StreamEnd.None, await client.ReadToEndAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(StreamEnd.Eof, await client.ReadToEndAsync(TimeSpan.FromSeconds(5))); // closed, not reset: the close reply was read first
     }
 
     [Fact]
