@@ -11,10 +11,9 @@ cd "$ROOT"
 . "$ROOT/bench/lib.sh"
 say() { echo "[autobahn] $*" >&2; }
 
-# Known to fall short of OK today (docs/conformance.md says why): a valid message just before a protocol error is
-# not echoed before the 1002 (NON-STRICT), the server lingers instead of closing promptly after a bad frame
-# header (close FAILED BY CLIENT), invalid UTF-8 is found at the message's end, not in its fragment (6.4.x).
-KNOWN_NON_STRICT="${AUTOBAHN_KNOWN_NON_STRICT-2.5 3.1 3.2 3.3 3.4 3.5 3.6 3.7 4.1.1 4.1.2 4.1.3 4.1.4 4.1.5 4.2.1 4.2.2 4.2.3 4.2.4 4.2.5 5.1 5.2 5.15 6.4.1 6.4.2 6.4.3 6.4.4 7.3.6}"
+# Cases known to fall short of OK (docs/conformance.md says why); each one listed is a bug to fix, and the list
+# only ever shrinks. Empty since every case of sections 1-10 passes, close behaviour included.
+KNOWN_NON_STRICT="${AUTOBAHN_KNOWN_NON_STRICT-}"
 
 RUNNER="$ROOT/../shared/autobahn/run.sh"
 if [[ ! -x "$RUNNER" ]]; then say "SKIPPED: $RUNNER is not there (the Autobahn runner lives in ../shared beside the clone)"; exit 0; fi
