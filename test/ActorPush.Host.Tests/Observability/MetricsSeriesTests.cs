@@ -36,10 +36,13 @@ public sealed class MetricsSeriesTests
         using var slow = await ServerProcess.ConnectAsync(port, "slow");
         Assert.Equal(HttpStatusCode.BadRequest, await RawHandshakeAsync(http, "/im"));
 
-        // One client message and one API broadcast, each to all three: 6 deliveries.
+        // One client message and one API broadcast, each to all three: 6 deliveries. The broadcast waits until
+        // alice got her echo: two publishers' messages have no order between them until one has been delivered.
         await alice.SendTextAsync("hello");
+        Assert.Equal("hello", await alice.ReceiveTextAsync());
         await Broadcast(http, Encoding.UTF8.GetBytes("api!"), "text/plain");
-        foreach (var client in new[] { alice, bob, slow })
+        Assert.Equal("api!", await alice.ReceiveTextAsync());
+        foreach (var client in new[] { bob, slow })
         {
             Assert.Equal("hello", await client.ReceiveTextAsync());
             Assert.Equal("api!", await client.ReceiveTextAsync());
