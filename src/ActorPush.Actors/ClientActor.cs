@@ -10,7 +10,8 @@ namespace ActorPush.Actors;
 /// One per connection: owns the connection's outbound side. Once attached to its connection it
 /// registers with the RegistryActor, hands every frame it is told to the connection's bounded queue,
 /// and closes a slow consumer with 4008. It lives exactly as long as the connection: the Host stops it
-/// when the socket ends, and the registry forgets it by death-watch. Lean because there is one per
+/// when the socket ends (<see cref="Detach"/>), and the registry forgets it by death-watch. It is a child
+/// of the <see cref="ClientsActor"/>, which stops it when it fails; it then closes its connection with 1011. Lean because there is one per
 /// connection: an <see cref="UntypedActor"/> with four fields, every instance made from one shared
 /// <see cref="Props"/>, and the connection handed over in an <see cref="Attach"/> message instead of
 /// per-actor Props.
@@ -27,12 +28,19 @@ public sealed class ClientActor : UntypedActor
     private bool _flushPending;
 
     /// <summary>
-    /// Starts the ClientActor of <paramref name="connection"/>: it attaches, registers <paramref name="userId"/>'s
-    /// connection with <paramref name="registry"/>, and from then on receives what is sent to that user.
+    /// Starts the ClientActor of <paramref name="connection"/> as a child of <paramref name="clients"/> (a
+    /// <see cref="ClientsActor"/>): it attaches, registers <paramref name="userId"/>'s connection with
+    /// <paramref name="registry"/>, and from then on receives what is sent to that user.
     /// </summary>
-    public static IActorRef Start(IActorRefFactory factory, string userId, IClientConnection connection, IActorRef registry)
+    /// <remarks>
+    /// The child is made on the parent's cell from the caller's thread, the way <c>ActorSystem.ActorOf</c> makes a
+    /// top-level actor on the guardian's (Akka's children bookkeeping is lock-free for exactly this), so a handshake
+    /// does not wait for a message round trip through the parent.
+    /// </remarks>
+    public static IActorRef Start(IActorRef clients, string userId, IClientConnection connection, IActorRef registry)
     {
-        var client = factory.ActorOf(SharedProps);
+        var parent = ClientsActor.Cell(clients) ?? throw new InvalidOperationException("the clients actor has not started");
+        var client = parent.AttachChild(SharedProps, isSystemService: false);
         client.Tell(new Attach(userId, connection, registry), ActorRefs.NoSender);
         return client;
     }
@@ -40,17 +48,13 @@ public sealed class ClientActor : UntypedActor
     protected override void PreStart() =>
         _mailbox = ((ActorCell)Context).Mailbox ?? throw new InvalidOperationException("actor has no mailbox");
 
-    // A failure (a fault in the transport) ends the connection with 1011; the supervisor's restart makes a
-    // fresh, unattached instance behind the same ActorRef, which keeps its one registration (registering
-    // again would count the connection twice) and is stopped when the socket ends.
-    protected override void PreRestart(Exception reason, object message)
+    // Stopped: by Detach (the socket ended; nothing to close), by the ClientsActor after a failure (a fault in
+    // the transport: the connection is closed with 1011), or with the actor system (the node's shutdown closed
+    // the sockets with 1001 before; Close is idempotent, the first close wins).
+    protected override void PostStop()
     {
         if (_connection is not null && !_closing)
             Close(CloseCodes.InternalError, CloseCodes.Reasons.InternalError);
-    }
-
-    protected override void PostRestart(Exception reason)
-    {
     }
 
     protected override void OnReceive(object message)
@@ -92,6 +96,10 @@ public sealed class ClientActor : UntypedActor
                 break;
             case Disconnect disconnect:
                 Close(disconnect.Code, disconnect.Reason);
+                break;
+            case Detach:
+                _connection = null; // the socket is gone: nothing left to close
+                Context.Stop(Self);
                 break;
             default:
                 Unhandled(message);
@@ -162,5 +170,15 @@ public sealed class ClientActor : UntypedActor
     private sealed class FlushOutbound : INoSerializationVerificationNeeded
     {
         public static readonly FlushOutbound Instance = new();
+    }
+
+    /// <summary>The connection ended: stop without closing it (see <see cref="PostStop"/>).</summary>
+    public sealed class Detach : INoSerializationVerificationNeeded
+    {
+        public static readonly Detach Instance = new();
+
+        private Detach()
+        {
+        }
     }
 }

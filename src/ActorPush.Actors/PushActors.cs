@@ -14,8 +14,8 @@ namespace ActorPush.Actors;
 public static class PushActors
 {
     /// <summary>
-    /// Starts the BroadcastActor ("broadcast"), the TopicsActor ("topics") and the RegistryActor ("registry")
-    /// and registers them in the <see cref="ActorRegistry"/>.
+    /// Starts the BroadcastActor ("broadcast"), the TopicsActor ("topics"), the RegistryActor ("registry") and the
+    /// parent of every connection's ClientActor, the ClientsActor ("clients"), and registers them in the <see cref="ActorRegistry"/>.
     /// </summary>
     /// In cluster mode also the node's <see cref="PushRouterActor"/> (<c>"push-router"</c>).
     /// <param name="settings">The actors' settings; null reads them from the actor system's configuration.</param>
@@ -31,10 +31,12 @@ public static class PushActors
             registry.Register<TopicsActor>(topics);
             var users = system.ActorOf(RegistryActor.Props(broadcast, topics), "registry");
             registry.Register<RegistryActor>(users);
+            var clients = ClientsActor.Start(system);
+            registry.Register<ClientsActor>(clients);
             if (!clustered)
                 return;
             // The asking node's deadline decides; this one only bounds how long an unanswered local ask is kept.
-            var node = new LocalFanOut(system, broadcast, users, topics, TimeSpan.FromSeconds(30));
+            var node = new LocalFanOut(system, broadcast, users, topics, clients, TimeSpan.FromSeconds(30));
             registry.Register<PushRouterActor>(system.ActorOf(
                 PushRouterActor.Props(node, actorSettings.ClusterOutboxLimit, actorSettings.ClusterBatchBytes, actorSettings.ClusterBatchesInFlight), PushRouterActor.Name));
         });
@@ -56,6 +58,7 @@ public static class PushActors
                 registry.Get<BroadcastActor>(),
                 registry.Get<RegistryActor>(),
                 registry.Get<TopicsActor>(),
+                registry.Get<ClientsActor>(),
                 askTimeout);
         });
         services.AddSingleton<IPushBroker>(provider => clustered

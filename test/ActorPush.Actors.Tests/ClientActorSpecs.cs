@@ -11,15 +11,19 @@ namespace ActorPush.Actors.Tests;
 public sealed class ClientActorSpecs : TestKit
 {
     private readonly TestProbe _registry;
+    private readonly IActorRef _clients;
 
     public ClientActorSpecs(ITestOutputHelper output)
-        : base(ShippedConfig.Load(), output: output) =>
+        : base(ShippedConfig.Load(), output: output)
+    {
         _registry = CreateTestProbe("registry");
+        _clients = ClientsActor.Start(Sys);
+    }
 
     [Fact]
     public void Client_registers_itself_with_the_registry_on_start()
     {
-        var client = ClientActor.Start(Sys, "alice", new BoundedTestConnection(1024), _registry.Ref);
+        var client = ClientActor.Start(_clients, "alice", new BoundedTestConnection(1024), _registry.Ref);
 
         _registry.ExpectMsg(new Register("alice", client));
     }
@@ -28,7 +32,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Client_hands_every_frame_it_is_told_to_the_connection_in_order()
     {
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
+        var client = ClientActor.Start(_clients, "alice", connection, _registry.Ref);
         var frames = Enumerable.Range(0, 10).Select(i => Frames.Text($"frame {i}")).ToArray();
 
         foreach (var frame in frames)
@@ -43,7 +47,7 @@ public sealed class ClientActorSpecs : TestKit
     public void A_burst_that_waits_in_the_mailbox_leaves_with_one_flush()
     {
         var connection = new BoundedTestConnection(limitBytes: 64 * 1024);
-        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
+        var client = ClientActor.Start(_clients, "alice", connection, _registry.Ref);
         const int burst = 200;
         var hold = connection.HoldNextSend();
 
@@ -61,7 +65,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Client_tells_its_connection_once_the_broadcast_has_added_it()
     {
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
+        var client = ClientActor.Start(_clients, "alice", connection, _registry.Ref);
         Assert.False(connection.HasJoined);
 
         client.Tell(RecipientAdded.Instance);
@@ -73,7 +77,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Client_that_keeps_reading_is_never_closed()
     {
         var connection = new BoundedTestConnection(limitBytes: 100);
-        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
+        var client = ClientActor.Start(_clients, "alice", connection, _registry.Ref);
 
         // 50 frames of 40 bytes: 2000 bytes through a 100-byte queue, drained as they arrive.
         for (var i = 0; i < 50; i++)
@@ -92,7 +96,7 @@ public sealed class ClientActorSpecs : TestKit
     {
         var metrics = PushMetrics.Get(Sys);
         var connection = new BoundedTestConnection(limitBytes: 100);
-        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
+        var client = ClientActor.Start(_clients, "alice", connection, _registry.Ref);
 
         // Nothing drains the queue: 40 + 40 fit, the third 40 passes the limit.
         var frames = Enumerable.Range(0, 8).Select(_ => Frames.OfSize(40)).ToArray();
@@ -110,7 +114,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Disconnect_closes_the_connection_with_the_given_code_and_reason()
     {
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
+        var client = ClientActor.Start(_clients, "alice", connection, _registry.Ref);
 
         client.Tell(new Disconnect(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway));
 
@@ -122,7 +126,7 @@ public sealed class ClientActorSpecs : TestKit
     public void Client_offers_no_frames_after_it_was_told_to_disconnect()
     {
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = ClientActor.Start(Sys, "alice", connection, _registry.Ref);
+        var client = ClientActor.Start(_clients, "alice", connection, _registry.Ref);
 
         client.Tell(new Disconnect(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway));
         client.Tell(Frames.Text("too late"));
@@ -132,26 +136,36 @@ public sealed class ClientActorSpecs : TestKit
     }
 
     [Fact]
-    public void A_transport_fault_closes_the_connection_with_1011_and_the_client_stays_counted_once_until_it_stops()
+    public void A_transport_fault_closes_the_connection_with_1011_and_stops_the_client_which_the_registry_then_forgets()
     {
         var registry = Sys.ActorOf(RegistryActor.Props(CreateTestProbe("broadcast").Ref));
         var connection = new BoundedTestConnection(limitBytes: 1024);
-        var client = ClientActor.Start(Sys, "alice", connection, registry);
+        var client = ClientActor.Start(_clients, "alice", connection, registry);
+        Assert.Equal(_clients.Path, client.Path.Parent);
         AwaitAssert(() => Assert.Equal(new RegistryStats(1, 1), Stats(registry)));
+        Watch(client);
 
-        // The connection throws once: the actor fails, closes its connection with 1011, and its supervisor
-        // (the user guardian) restarts it behind the same ActorRef.
+        // The connection throws once: the actor fails, and the ClientsActor's stopping supervisor ends it.
         connection.FailNextSend(new InvalidOperationException("transport fault"));
         client.Tell(Frames.Text("boom"));
-        this.AwaitProcessed(client);
-        this.AwaitProcessed(registry);
 
+        ExpectTerminated(client);
         Assert.Equal([CloseCodes.InternalError], connection.Closes.Select(close => close.Code));
-        Assert.Equal(new RegistryStats(1, 1), Stats(registry));
-
-        Sys.Stop(client);
-
         AwaitAssert(() => Assert.Equal(new RegistryStats(0, 0), Stats(registry)));
+    }
+
+    [Fact]
+    public void A_client_whose_connection_ended_stops_without_closing_it()
+    {
+        var connection = new BoundedTestConnection(limitBytes: 1024);
+        var client = ClientActor.Start(_clients, "alice", connection, _registry.Ref);
+        _registry.ExpectMsg<Register>();
+        Watch(client);
+
+        client.Tell(ClientActor.Detach.Instance);
+
+        ExpectTerminated(client);
+        Assert.Empty(connection.Closes);
     }
 
     private RegistryStats Stats(IActorRef registry)

@@ -26,7 +26,7 @@ public sealed class TopicBoundsSpecs : TestKit
         _admission = TopicAdmission.Get(Sys);
         _admission.Configure(maxTopics: 2, mailboxCapacity: 3, mailboxCapacityBytes: 1024 * 1024);
         _topics = Sys.ActorOf(TopicsActor.Props(maxTopicsPerClient: 10));
-        _node = new LocalFanOut(Sys, ActorRefs.Nobody, ActorRefs.Nobody, _topics, TimeSpan.FromSeconds(3));
+        _node = new LocalFanOut(Sys, ActorRefs.Nobody, ActorRefs.Nobody, _topics, ActorRefs.Nobody, TimeSpan.FromSeconds(3));
     }
 
     [Fact]

@@ -1,11 +1,31 @@
+using Akka.Actor;
 using System.Net.WebSockets;
 using ActorPush.Host.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorPush.Host.Tests;
 
 /// <summary>Bad input closes only the offending connection, with a documented code; nobody else notices.</summary>
 public sealed class LimitsTests
 {
+    [Fact]
+    public async Task A_client_actor_that_fails_is_stopped_by_its_parent_and_its_connection_closed_with_1011_while_others_keep_receiving()
+    {
+        await using var server = await PushServer.StartAsync();
+        using var faulty = await server.ConnectAsync("mallory");
+        var system = server.Services.GetRequiredService<ActorSystem>();
+        var clients = await system.ActorSelection("/user/clients/*").Ask<ActorIdentity>(new Identify(null), Deadlines.Default);
+        using var bystander = await server.ConnectAsync("alice");
+
+        clients.Subject!.Tell(Kill.Instance); // the actor fails (ActorKilledException); the "clients" parent stops it
+
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, await faulty.ReceiveCloseAsync());
+        await server.WaitForConnectionsAsync(1);
+        using var http = server.Http();
+        await http.SendAsync(HttpMethod.Post, "/api/broadcast", "still here");
+        Assert.Equal("still here", await bystander.ReceiveTextAsync());
+    }
+
     [Fact]
     public async Task Message_over_max_message_size_closes_that_connection_with_1009_and_others_keep_receiving()
     {

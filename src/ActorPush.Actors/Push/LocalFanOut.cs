@@ -16,12 +16,15 @@ public sealed class LocalFanOut
     private readonly IActorRef _broadcast;
     private readonly IActorRef _registry;
     private readonly IActorRef _topics;
+    private readonly IActorRef _clients;
     private readonly ActorSystem _system;
     private readonly TimeSpan _askTimeout;
 
-    public LocalFanOut(ActorSystem system, IActorRef broadcast, IActorRef registry, IActorRef topics, TimeSpan askTimeout)
+    /// <param name="clients">The <see cref="ClientsActor"/> every connection's ClientActor is started under.</param>
+    public LocalFanOut(ActorSystem system, IActorRef broadcast, IActorRef registry, IActorRef topics, IActorRef clients, TimeSpan askTimeout)
     {
         _system = system;
+        _clients = clients;
         _broadcast = broadcast;
         _registry = registry;
         _topics = topics;
@@ -114,7 +117,7 @@ public sealed class LocalFanOut
     /// <summary>Starts a connection's ClientActor on this node and subscribes it to its handshake's topics.</summary>
     public PushClient Connect(string userId, IReadOnlyCollection<string> topics, IClientConnection connection)
     {
-        var client = ClientActor.Start(_system, userId, connection, _registry);
+        var client = ClientActor.Start(_clients, userId, connection, _registry);
         foreach (var topic in topics)
             _topics.Tell(new Subscribe(topic, client), ActorRefs.NoSender);
         return new PushClient(client, _topics);

@@ -26,5 +26,5 @@ public sealed class PushClient
     public void Unsubscribe(string topic) => _topics.Tell(new Messages.Unsubscribe(topic, _client), ActorRefs.NoSender);
 
     /// <summary>The connection ended: stop its ClientActor (registry and topics forget it by death-watch).</summary>
-    public void Leave() => _client.Tell(PoisonPill.Instance, ActorRefs.NoSender);
+    public void Leave() => _client.Tell(ClientActor.Detach.Instance, ActorRefs.NoSender);
 }
