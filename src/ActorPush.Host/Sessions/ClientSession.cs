@@ -3,6 +3,7 @@ using ActorPush.Actors.Push;
 using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 using ActorPush.Host.Handshake;
+using ActorPush.Host.Transport;
 
 namespace ActorPush.Host.Sessions;
 
@@ -11,7 +12,7 @@ namespace ActorPush.Host.Sessions;
 /// subscriptions, started through the <see cref="IPushBroker"/> seam), and what happens to the messages the
 /// client sends. The transport owns the socket and calls in here; it knows nothing of actors or nodes.
 /// </summary>
-internal sealed class ClientSession
+internal sealed class ClientSession : IConnectionHandler
 {
     private readonly PushClient _client;
     private readonly IPushBroker _push;

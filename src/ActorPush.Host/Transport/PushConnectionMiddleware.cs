@@ -129,7 +129,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         }
         catch (Exception e) when (e is TimeoutException or IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
         {
-            socket.Session!.End();
+            socket.Handler!.End();
             if (e is TimeoutException)
                 await RefuseAsync(connection, 503, "server busy: the connection could not be registered in time", v1Key: accepted.V1 ? accepted.Key : null);
             return false;
@@ -137,21 +137,20 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 
         socket.Start();
         _tracker.Add(socket);
-        socket.Session!.Metrics.Handshake(101);
-        LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId, ClientEndPoint(connection, socket.Session));
+        _transport.Metrics!.Handshake(101);
+        LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId, ClientEndPoint(connection, socket.Handler as ClientSession));
         return true;
     }
 
     public void Closed(PushWebSocket socket)
     {
         _tracker.Remove(socket);
-        var session = socket.Session!;
-        session.End();
+        socket.Handler!.End();
         var code = socket.CloseCode;
         var aborted = socket.Aborted;
-        session.Metrics.Disconnected(code, aborted);
+        _transport.Metrics!.Disconnected(code, aborted);
         var connection = socket.Connection;
-        var remote = ClientEndPoint(connection, session);
+        var remote = ClientEndPoint(connection, socket.Handler as ClientSession); // the session this middleware made
         if (aborted)
             LogAborted(_logger, socket.UserId!, connection.ConnectionId, remote);
         else if (code is CloseCodes.Normal or CloseCodes.GoingAway)

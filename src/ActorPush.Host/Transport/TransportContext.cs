@@ -25,6 +25,9 @@ internal sealed class TransportContext(ActorPushSettings settings, ConnectionTra
 
     public OutboundGauge Gauge { get; private set; } = new();
 
+    /// <summary>The node's counters; null until the first session attached the actor system.</summary>
+    public PushMetrics? Metrics => _metrics;
+
     /// <summary>Null when backpressure is off, or client messages are not published.</summary>
     public FanOutPressure? Pressure { get; private set; }
 
