@@ -95,6 +95,14 @@ public sealed class PushMetrics : IExtension, IDisposable
             "Full compacting collections run after a burst (actorpush.memory.trim)");
         _meter.CreateObservableGauge("actorpush.cluster.members", () => MeasureClusterMembers(), "{node}",
             "Cluster members by status, as this node sees them (absent when not clustered)");
+        _meter.CreateObservableCounter("actorpush.cluster.outbox.dropped", () => MeasureCluster(cluster => cluster.OutboxDropped), "{message}",
+            "Pushes and commands for another node dropped because its outbox was full (absent when not clustered)");
+        _meter.CreateObservableCounter("actorpush.cluster.sent.batches", () => MeasureCluster(cluster => cluster.BatchesSent), "{batch}",
+            "Batches sent to other nodes (absent when not clustered)");
+        _meter.CreateObservableCounter("actorpush.cluster.sent.items", () => MeasureCluster(cluster => cluster.ItemsSent), "{message}",
+            "Pushes and commands in those batches: one per publish per other node (absent when not clustered)");
+        _meter.CreateObservableCounter("actorpush.cluster.sent", () => MeasureCluster(cluster => cluster.BytesSent), "By",
+            "Serialized bytes of those batches, without Akka.Remote's envelope (absent when not clustered)");
         FanoutLatency = _meter.CreateHistogram("actorpush.fanout.latency", "s",
             "From publish (the frame was made) to the frame handed to a socket; one sample per socket write, for its oldest frame",
             tags: null,
@@ -139,6 +147,9 @@ public sealed class PushMetrics : IExtension, IDisposable
     /// collection time; null (the default) exports no series. See docs/operations.md.
     /// </summary>
     public Func<IEnumerable<KeyValuePair<string, long>>>? ClusterMembers { get; set; }
+
+    /// <summary>This node's cluster traffic counters, registered by the cluster code; null (the default) exports no series.</summary>
+    public Cluster.ClusterCounters? ClusterTraffic { get; set; }
 
     /// <summary>Messages accepted for fan-out (from clients or the server side).</summary>
     public long MessagesIn => Volatile.Read(ref _messagesIn);
@@ -251,6 +262,9 @@ public sealed class PushMetrics : IExtension, IDisposable
             return [];
         return [.. members.Select(member => new Measurement<long>(member.Value, Tag("status", member.Key)))];
     }
+
+    private IEnumerable<Measurement<long>> MeasureCluster(Func<Cluster.ClusterCounters, long> read) =>
+        ClusterTraffic is { } cluster ? [new Measurement<long>(read(cluster))] : [];
 
     private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
 }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using ActorPush.Actors.Cluster;
 using ActorPush.Actors.Metrics;
 using ActorPush.Host.Observability;
 
@@ -8,7 +9,8 @@ namespace ActorPush.Host.Cluster;
 /// <summary>
 /// What a clustered node tells operators about its cluster: <c>/readyz</c> waits until this node is an Up member,
 /// and <c>actorpush_cluster_members{status}</c> counts the members it sees by status (plus <c>unreachable</c>),
-/// read from the cluster's gossip state at scrape time, never on the hot path. Registered only in cluster mode,
+/// read from the cluster's gossip state at scrape time, never on the hot path; the <c>actorpush_cluster_sent_*</c> and
+/// <c>actorpush_cluster_outbox_dropped_total</c> counters read <see cref="ClusterCounters"/>. Registered only in cluster mode,
 /// after the actor system, so it starts once the system exists.
 /// </summary>
 internal sealed class ClusterObservability(ActorSystem system, Readiness readiness) : IHostedService
@@ -17,7 +19,9 @@ internal sealed class ClusterObservability(ActorSystem system, Readiness readine
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         readiness.Require("cluster joined", () => cluster.SelfMember.Status == MemberStatus.Up);
-        PushMetrics.Get(system).ClusterMembers = () => MembersByStatus(cluster.State);
+        var metrics = PushMetrics.Get(system);
+        metrics.ClusterMembers = () => MembersByStatus(cluster.State);
+        metrics.ClusterTraffic = ClusterCounters.Get(system);
         return Task.CompletedTask;
     }
 

@@ -36,10 +36,20 @@ public sealed class ClusterBehindNginxTests
         var spread = stats.GetProperty("perNode").EnumerateArray().Count(row => row.GetProperty("connections").GetInt32() > 1);
         Assert.True(spread >= 2, $"nginx sent every proxied client to one node: {stats}");
 
-        // Broadcast through nginx: every client on every node.
+        // Broadcast through nginx: every client on every node. It crosses the wire once to each other node: two items
+        // in two batches, each batch 13 bytes (version, sequence, count) and its item 11 bytes plus the payload.
+        var wireBefore = await WireAsync(cluster);
         Assert.Equal(HttpStatusCode.Accepted, (await viaNginx.SendAsync(HttpMethod.Post, "/api/broadcast", "to all nine")).Status);
         foreach (var socket in direct.Concat(proxied))
             Assert.Equal("to all nine", await socket.ReceiveTextAsync());
+        (double Items, double Batches, double Bytes) wire = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var now = await WireAsync(cluster);
+            wire = (now.Items - wireBefore.Items, now.Batches - wireBefore.Batches, now.Bytes - wireBefore.Bytes);
+            return wire.Items >= 2;
+        }, "the nodes' metrics to count the broadcast's items");
+        Assert.Equal((2, 2, 2 * (13 + 11 + "to all nine".Length)), wire);
 
         // One user on two processes directly and once through nginx: a push through a third node reaches all three,
         // presence through any node counts all three.
@@ -164,6 +174,15 @@ public sealed class ClusterBehindNginxTests
         Assert.Equal(Enumerable.Range(0, count), streams["a"]);
         Assert.Equal(Enumerable.Range(0, count), streams["b"]);
         await cluster.WaitForMembersAsync(joiner, 3);
+    }
+
+    /// <summary>What the nodes sent each other so far, summed over their /metrics.</summary>
+    private static async Task<(double Items, double Batches, double Bytes)> WireAsync(ProcessCluster cluster)
+    {
+        var scrapes = await Task.WhenAll(cluster.BaseUris.Select(uri => MetricsScrape.FromAsync(uri)));
+        return (scrapes.Sum(scrape => scrape.Value("actorpush_cluster_sent_items_total")),
+            scrapes.Sum(scrape => scrape.Value("actorpush_cluster_sent_batches_total")),
+            scrapes.Sum(scrape => scrape.Value("actorpush_cluster_sent_bytes_total")));
     }
 
     private static IEnumerable<string?> Names(JsonElement array) => array.EnumerateArray().Select(node => node.GetString());
