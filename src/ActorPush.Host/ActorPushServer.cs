@@ -47,14 +47,10 @@ public static class ActorPushServer
         builder.Services.AddPushBroker(settings.ApiAskTimeout, clustered: cluster is not null);
         builder.Services.AddSingleton<AcceptCap>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AcceptCap>());
-        builder.WebHost.ConfigureKestrel(AcceptCap.Install);
         builder.Services.AddSingleton<Readiness>();
         builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
         builder.WebHost.UseSockets(PushConnectionMiddleware.LimitReadAhead);
         ListenBacklog.Configure(builder.Services, settings.ListenBacklog);
-        // Kestrel's own "connection rejected" warning comes once per refused connection; AcceptCap logs a
-        // summary at most once a second instead.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", LogLevel.Error);
         if (settings.MemoryTrim)
             builder.Services.AddHostedService<MemoryTrimService>();
         // The drain comes first (ShutdownDrain), then the clients' closes: the host's deadline covers both.

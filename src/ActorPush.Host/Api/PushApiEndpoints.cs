@@ -140,7 +140,7 @@ internal static class PushApiEndpoints
         // The totals' fields at the top (as a single node always answered), then the cluster's view.
         var json = JsonSerializer.SerializeToNode(answer.Total, JsonSerializerOptions.Web)!.AsObject();
         json.Remove("node");
-        json["connectionsRefused"] = acceptCap.Refused; // this node's: Kestrel refuses before any actor sees a connection
+        json["connectionsRefused"] = acceptCap.Refused; // this node's: refused at accept, before any actor sees a connection
         json["nodes"] = answer.Nodes;
         json["perNode"] = JsonSerializer.SerializeToNode(answer.PerNode, JsonSerializerOptions.Web);
         json["unanswered"] = JsonSerializer.SerializeToNode(answer.Unanswered, JsonSerializerOptions.Web);

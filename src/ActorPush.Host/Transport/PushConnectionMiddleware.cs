@@ -38,6 +38,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     private readonly ILogger _logger;
     private readonly CutLog _cuts;
     private readonly TrustedProxies _proxies;
+    private readonly AcceptCap _cap;
     private Task<ClientSessionContext>? _sessionContext;
 
     private PushConnectionMiddleware(ConnectionDelegate next, IServiceProvider services)
@@ -51,6 +52,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         _logger = services.GetRequiredService<ILogger<PushConnectionMiddleware>>();
         _cuts = new CutLog(services.GetRequiredService<ILogger<CutLog>>());
         _proxies = services.GetService<TrustedProxies>() ?? TrustedProxies.None;
+        _cap = services.GetRequiredService<AcceptCap>();
     }
 
     /// <summary>
@@ -71,9 +73,31 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 
     // Every connection runs as a PushWebSocket from its first byte: the socket calls back into OpenAsync
     // for the handshake and into Closed at the end, so an open connection holds one async state machine.
-    private Task OnConnectedAsync(ConnectionContext connection) => new PushWebSocket(connection, _transport).RunAsync(this);
+    // Each holds a slot of the accept cap from here until OpenAsync turns it down or Closed.
+    private Task OnConnectedAsync(ConnectionContext connection)
+    {
+        if (_cap.TryEnter())
+            return new PushWebSocket(connection, _transport).RunAsync(this);
+        connection.Abort(new ConnectionAbortedException("the node holds its accept cap (actorpush.limits.max-tcp-connections)"));
+        return Task.CompletedTask;
+    }
 
     public async Task<bool> OpenAsync(PushWebSocket socket)
+    {
+        var opened = false;
+        try
+        {
+            opened = await HandshakeAsync(socket);
+            return opened;
+        }
+        finally
+        {
+            if (!opened)
+                _cap.Leave(); // refused, timed out, failed, or an HTTP connection that ASP.NET Core served to its end
+        }
+    }
+
+    private async Task<bool> HandshakeAsync(PushWebSocket socket)
     {
         var connection = socket.Connection;
         (Accepted Accepted, string Key, bool V1)? handshake;
@@ -144,6 +168,7 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 
     public void Closed(PushWebSocket socket)
     {
+        _cap.Leave();
         _tracker.Remove(socket);
         socket.Handler!.End();
         var code = socket.CloseCode;
