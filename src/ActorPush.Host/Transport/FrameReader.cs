@@ -64,7 +64,7 @@ internal struct FrameReader
     private int _messageLength;
     private int _utf8Checked; // a text message's bytes checked as whole UTF-8 sequences so far
     private byte[]? _control;
-    private int _controlLength;
+    private byte _controlLength; // at most 125
     private Opcode _messageOpcode; // 0 between messages
     private ReaderState _state;
     private bool _ignoring; // after an error or once closing: only close frames still count
@@ -210,7 +210,7 @@ internal struct FrameReader
         if (_frame.IsControl)
         {
             destination = _control.AsSpan(_controlLength, length);
-            _controlLength += length;
+            _controlLength += (byte)length;
         }
         else
         {
