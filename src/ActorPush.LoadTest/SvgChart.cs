@@ -32,6 +32,7 @@ public static class SvgChart
             new("RSS per idle connection", "KiB", r => r.Server?.RssPerConnectionKiB, "idle", true),
             new("Connect storm: connects/s", "", r => r.ConnectsPerSecond, "storm", false),
             new("CPU s per 1M deliveries (2k)", "s", r => r.Server?.CpuSecondsPerMillionDeliveries, "fanout-2k", true),
+            new("Cluster (all nodes on CPU 0): deliveries/s", "", r => r.DeliveriesPerSecond, "cluster", false),
         };
         panels.RemoveAll(p => !runs.ContainsKey(p.Scenario));
 
