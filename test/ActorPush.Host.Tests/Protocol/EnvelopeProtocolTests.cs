@@ -173,9 +173,7 @@ public sealed class EnvelopeProtocolTests
     {
         await using var server = await PushServer.StartAsync("actorpush.client.publish = off");
         await using var v1 = await ConnectV1Async(server, "/im?user_id=alice");
-        await v1.SendAsync(RawWebSocketClient.TextFrame("""{"type":"publish","id":1,"data":"x"}"""));
-        var error = await ReadEnvelopeAsync(v1);
-        Assert.Equal(("error", "publish_disabled"), (error.GetProperty("type").GetString(), error.GetProperty("code").GetString()));
+        await ExpectErrorAsync(v1, """{"type":"publish","id":1,"data":"x"}""", "publish_disabled");
     }
 
     [Fact]
@@ -186,9 +184,7 @@ public sealed class EnvelopeProtocolTests
         await using var v1 = await ConnectV1Async(server, "/im", "actorpush.v1, actorpush.token." + token);
         Assert.Equal("carol", (await server.PresenceAsync("carol")).Online ? "carol" : null);
 
-        await v1.SendAsync(RawWebSocketClient.TextFrame("""{"type":"subscribe","id":1,"topic":"secret"}"""));
-        var refused = await ReadEnvelopeAsync(v1);
-        Assert.Equal(("error", "topic_not_allowed"), (refused.GetProperty("type").GetString(), refused.GetProperty("code").GetString()));
+        await ExpectErrorAsync(v1, """{"type":"subscribe","id":1,"topic":"secret"}""", "topic_not_allowed");
         await v1.SendAsync(RawWebSocketClient.TextFrame("""{"type":"subscribe","id":2,"topic":"allowed"}"""));
         Assert.Equal("ack", (await ReadEnvelopeAsync(v1)).GetProperty("type").GetString());
     }
@@ -251,9 +247,7 @@ public sealed class EnvelopeProtocolTests
         await using var v1 = await ConnectV1Async(server, "/im?user_id=alice&topics=live");
         await server.WaitForSubscribersAsync("live", 1);
 
-        await v1.SendAsync(RawWebSocketClient.TextFrame("""{"type":"subscribe","id":1,"topic":"new"}"""));
-        var refused = await ReadEnvelopeAsync(v1);
-        Assert.Equal(("error", "topic_limit"), (refused.GetProperty("type").GetString(), refused.GetProperty("code").GetString()));
+        await ExpectErrorAsync(v1, """{"type":"subscribe","id":1,"topic":"new"}""", "topic_limit");
         await using var other = await ConnectV1Async(server, "/im?user_id=bob");
         await other.SendAsync(RawWebSocketClient.TextFrame("""{"type":"subscribe","id":2,"topic":"live"}"""));
         Assert.Equal("ack", (await ReadEnvelopeAsync(other)).GetProperty("type").GetString());
@@ -264,9 +258,7 @@ public sealed class EnvelopeProtocolTests
     {
         await using var server = await PushServer.StartAsync("actorpush.auth.topics-need-grant = on");
         await using var v1 = await ConnectV1Async(server, "/im?user_id=alice");
-        await v1.SendAsync(RawWebSocketClient.TextFrame("""{"type":"subscribe","id":1,"topic":"news"}"""));
-        var refused = await ReadEnvelopeAsync(v1);
-        Assert.Equal(("error", "topic_not_allowed"), (refused.GetProperty("type").GetString(), refused.GetProperty("code").GetString()));
+        await ExpectErrorAsync(v1, """{"type":"subscribe","id":1,"topic":"news"}""", "topic_not_allowed");
         Assert.Equal(0, await server.TopicSubscribersAsync("news"));
     }
 
@@ -290,6 +282,14 @@ public sealed class EnvelopeProtocolTests
         Assert.Equal("actorpush.v1", response!.Header("Sec-WebSocket-Protocol"));
         Assert.Equal("welcome", (await ReadEnvelopeAsync(client)).GetProperty("type").GetString());
         return client;
+    }
+
+    /// <summary>Sends <paramref name="request"/> and expects the error envelope with <paramref name="code"/> as the answer.</summary>
+    private static async Task ExpectErrorAsync(RawWebSocketClient client, string request, string code)
+    {
+        await client.SendAsync(RawWebSocketClient.TextFrame(request));
+        var answer = await ReadEnvelopeAsync(client);
+        Assert.Equal(("error", code), (answer.GetProperty("type").GetString(), answer.GetProperty("code").GetString()));
     }
 
     /// <summary>Reads the next data frame, skipping the server's keepalive envelopes; it must be a text frame of one JSON object.</summary>
