@@ -43,6 +43,10 @@ public sealed class TopicAdmission : IExtension
     /// <summary>Whether a subscription to <paramref name="topic"/> would be taken now: it is live, or the node is under its cap.</summary>
     public bool Admits(string topic) => _live.Count < MaxTopics || _live.ContainsKey(topic);
 
+    /// <summary>Why a subscription to <paramref name="topic"/> is refused now, as the edges answer it; null when it <see cref="Admits"/> it.</summary>
+    public string? Refusal(string topic) =>
+        Admits(topic) ? null : $"topic {topic} is new and this node holds its limit of {MaxTopics} topics (actorpush.topics.max-topics)";
+
     // Written only by the TopicsActor, read by anyone.
     internal void Created(string topic) => _live.TryAdd(topic, 0);
 

@@ -18,6 +18,7 @@ public sealed class LocalFanOut
     private readonly IActorRef _topics;
     private readonly IActorRef _clients;
     private readonly ActorSystem _system;
+    private readonly TopicAdmission _topicAdmission;
     private readonly TimeSpan _askTimeout;
 
     /// <param name="clients">The <see cref="ClientsActor"/> every connection's ClientActor is started under.</param>
@@ -25,6 +26,7 @@ public sealed class LocalFanOut
     {
         _system = system;
         _clients = clients;
+        _topicAdmission = TopicAdmission.Get(system);
         _broadcast = broadcast;
         _registry = registry;
         _topics = topics;
@@ -80,7 +82,7 @@ public sealed class LocalFanOut
     private PublishGate? GateOf(PushTarget target) => target.Kind switch
     {
         PushTargetKind.Everyone => BroadcastAdmission.Get(_system).Gate,
-        PushTargetKind.Topic => TopicAdmission.Get(_system).Gate,
+        PushTargetKind.Topic => _topicAdmission.Gate,
         _ => null,
     };
 
@@ -108,7 +110,7 @@ public sealed class LocalFanOut
                 _registry.Tell(new PushToUser(target.Name, frame), ActorRefs.NoSender);
                 break;
             default:
-                TopicAdmission.Get(_system).Gate.Enter(frame.Payload.Length); // over the limit: it was admitted elsewhere
+                _topicAdmission.Gate.Enter(frame.Payload.Length); // over the limit: it was admitted elsewhere
                 _topics.Tell(new PublishToTopic(target.Name, frame), ActorRefs.NoSender);
                 break;
         }

@@ -99,10 +99,8 @@ internal static class PushApiEndpoints
     private static IResult Subscribe(HttpContext http, [FromServices] IPushBroker push)
     {
         var admission = TopicAdmission.Get(http.RequestServices.GetRequiredService<ActorSystem>());
-        return UserTopicCommand(http, push.Subscribe, topic => admission.Admits(topic)
-            ? null
-            : ApiResults.Error(StatusCodes.Status503ServiceUnavailable,
-                $"topic {topic} is new and this node holds its limit of {admission.MaxTopics} topics (actorpush.topics.max-topics)"));
+        return UserTopicCommand(http, push.Subscribe, topic =>
+            admission.Refusal(topic) is { } full ? ApiResults.Error(StatusCodes.Status503ServiceUnavailable, full) : null);
     }
 
     private static IResult Unsubscribe(HttpContext http, [FromServices] IPushBroker push) => UserTopicCommand(http, push.Unsubscribe);

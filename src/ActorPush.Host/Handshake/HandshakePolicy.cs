@@ -72,8 +72,8 @@ public sealed class HandshakePolicy
             return Refuse(StatusCodes.Status403Forbidden, _tokens is null
                 ? $"topic {forbidden} needs a token that grants it (actorpush.auth.topics-need-grant)"
                 : $"token does not allow topic {forbidden}");
-        if (_topicAdmission is not null && topics.FirstOrDefault(topic => !_topicAdmission.Admits(topic)) is { } full)
-            return Refuse(StatusCodes.Status503ServiceUnavailable, $"topic {full} is new and this node holds its limit of {_topicAdmission.MaxTopics} topics (actorpush.topics.max-topics)");
+        if (_topicAdmission is not null && topics.Select(_topicAdmission.Refusal).FirstOrDefault(refusal => refusal is not null) is { } full)
+            return Refuse(StatusCodes.Status503ServiceUnavailable, full);
 
         var lease = Connections.TryAcquire(userId, request.RemoteAddress, out var refusal);
         return lease is null ? refusal! : new Accepted(userId, topics) { Lease = lease, AllowedTopics = allowedTopics };

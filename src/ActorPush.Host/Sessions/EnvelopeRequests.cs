@@ -170,10 +170,9 @@ internal sealed class EnvelopeRequests
                 return;
             }
 
-            var admission = TopicAdmission.Get(_context.System);
-            if (!admission.Admits(topic))
+            if (TopicAdmission.Get(_context.System).Refusal(topic) is { } full)
             {
-                Reply(Error(id, "topic_limit", $"topic {topic} is new and this node holds its limit of {admission.MaxTopics} topics (actorpush.topics.max-topics)"));
+                Reply(Error(id, "topic_limit", full));
                 return;
             }
 

@@ -46,9 +46,6 @@ public sealed partial class AcceptCap : IHostedService, IDisposable
     /// <summary>Connections closed at accept because the node held <see cref="Limit"/> already.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
-    /// <summary>TCP connections holding a slot now.</summary>
-    public int Open => Volatile.Read(ref _open);
-
     /// <summary>Takes a slot for a connection Kestrel just accepted; false (counted) when the node holds its cap.</summary>
     public bool TryEnter()
     {
