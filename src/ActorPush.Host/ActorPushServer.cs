@@ -49,7 +49,11 @@ public static class ActorPushServer
         builder.Services.AddHostedService(services => services.GetRequiredService<AcceptCap>());
         builder.Services.AddSingleton<Readiness>();
         builder.WebHost.ConfigureKestrel(PushConnectionMiddleware.Install);
-        builder.WebHost.UseSockets(PushConnectionMiddleware.LimitReadAhead);
+        builder.WebHost.UseSockets(sockets =>
+        {
+            PushConnectionMiddleware.LimitReadAhead(sockets);
+            InlineIo.Configure(sockets, settings.InlineIo);
+        });
         ListenBacklog.Configure(builder.Services, settings.ListenBacklog);
         if (settings.MemoryTrim)
             builder.Services.AddHostedService<MemoryTrimService>();

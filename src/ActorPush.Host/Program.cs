@@ -1,9 +1,13 @@
 using ActorPush.Actors.Settings;
 using ActorPush.Host;
+using ActorPush.Host.Configuration;
+using ActorPush.Host.Transport;
 
 try
 {
-    await ActorPushServer.Build(args).RunAsync();
+    var app = ActorPushServer.Build(args);
+    InlineIo.ApplyToProcess(app.Services.GetRequiredService<ActorPushSettings>().InlineIo); // before the first socket
+    await app.RunAsync();
     return 0;
 }
 catch (ActorPushConfigException e)

@@ -21,6 +21,9 @@ public sealed record ActorPushSettings
 
     /// <summary>The listen backlog as configured; 0 means what the kernel allows (see <c>ListenBacklog</c>).</summary>
     public required int ListenBacklog { get; init; }
+
+    /// <summary>Whether socket and pipe continuations run inline on the I/O threads (<c>inline-io</c>; see <c>Transport/InlineIo</c>).</summary>
+    public required bool InlineIo { get; init; }
     public required long SendQueueLimit { get; init; }
     public required PublishMode Publish { get; init; }
     public required TimeSpan KeepAliveInterval { get; init; }
@@ -129,6 +132,7 @@ public sealed record ActorPushSettings
             MaxMessageSize = (int)Size(config, "max-message-size", min: 1, max: 64L * 1024 * 1024),
             ShutdownTimeout = Duration(config, "shutdown-timeout", min: TimeSpan.FromMilliseconds(100)),
             ListenBacklog = (int)Number(config, "listen-backlog", min: 0, max: 1 << 20),
+            InlineIo = Flag(config, "inline-io"),
             SendQueueLimit = Size(config, "client.send-queue-limit", min: 1, max: long.MaxValue),
             Publish = Mode(config, "client.publish"),
             KeepAliveInterval = Duration(config, "client.keepalive-interval", min: TimeSpan.Zero),
