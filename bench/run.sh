@@ -11,7 +11,8 @@
 #            node pinned to CPU 0; alone: bench/run.sh --scenarios cluster --servers actorpush)
 #            (also actorpush-nometrics: ActorPush with actorpush.metrics.enabled = off, to measure what metrics cost)
 #            --repeat N (runs of the target scenarios fanout-2k, fanout-10k and idle for ActorPush and plain
-#            Kestrel, interleaved, reported by their median; default 3 in full mode, 1 in quick mode)
+#            Kestrel, and storm for ActorPush and the Go original, interleaved, reported by their median;
+#            default 3 in full mode, 1 in quick mode)
 #            --no-install  --no-docs  --docs (also update docs in quick mode)
 set -euo pipefail
 
@@ -251,9 +252,13 @@ FAILED=0
 IFS=',' read -r -a server_list <<<"$SERVERS"
 IFS=',' read -r -a scenario_list <<<"$SCENARIOS"
 log "mode $MODE, servers ${server_list[*]}, results in $OUT"
-# The targets compare ActorPush with plain Kestrel, so those two run the target scenarios REPEAT times, in
-# turns (A, B, A, B, ...), so that a slow minute of the shared machine does not land on one server only.
-is_repeated() { [[ $1 == fanout-2k || $1 == fanout-10k || $1 == idle ]] && [[ $2 == actorpush || $2 == kestrel-plain || $2 == actorpush-nometrics ]]; }
+# The targets compare ActorPush with plain Kestrel (fan-out, idle) and with the Go original (storm), so those
+# run the target scenarios REPEAT times, in turns (A, B, A, B, ...), so that a slow minute of the shared
+# machine does not land on one server only.
+is_repeated() {
+  { [[ $1 == fanout-2k || $1 == fanout-10k || $1 == idle ]] && [[ $2 == actorpush || $2 == kestrel-plain || $2 == actorpush-nometrics ]]; } ||
+    { [[ $1 == storm ]] && [[ $2 == actorpush || $2 == go-original ]]; }
+}
 for scenario in "${scenario_list[@]}"; do
   [[ -n "${ARGS[$scenario]:-}" ]] || { log "unknown scenario $scenario"; exit 2; }
   if [[ $scenario == cluster ]]; then
