@@ -1,4 +1,3 @@
-using System.Buffers;
 using ActorPush.Host.Configuration;
 using ActorPush.Actors.Transport;
 
@@ -15,6 +14,7 @@ internal sealed class ConnectionTracker : IDisposable
 {
     private readonly List<PushWebSocket> _connections = []; // guarded by locking it
     private readonly object _sweeping = new();
+    private PushWebSocket[] _sweepSnapshot = []; // the sweeps' copy of the list, reused (guarded by _sweeping)
     private readonly ActorPushSettings _settings;
     private readonly Timer? _sweeper;
     private volatile int _count;
@@ -84,15 +84,18 @@ internal sealed class ConnectionTracker : IDisposable
     // Visits every connection tracked when it starts. The list is copied under the lock and visited after
     // it is released: a visit writes into the connection's pipe (a ping, a close), and handshakes and removals
     // must not wait for that over 20,000 sockets. A connection that ends meanwhile is still visited once,
-    // which it ignores (it is finished); one that arrives meanwhile is seen by the next pass.
-    private void ForEach<TState>(TState state, Action<PushWebSocket, TState> visit)
+    // which it ignores (it is finished); one that arrives meanwhile is seen by the next pass. The copy goes into
+    // <paramref name="snapshot"/>, grown when the list outgrew it and cleared after the visit: the sweeps reuse one
+    // array instead of renting from the shared pool, which kept an array of the list's size for every thread a
+    // sweep had run on (each 8 bytes per connection, on the large-object heap).
+    private void ForEach<TState>(ref PushWebSocket[] snapshot, TState state, Action<PushWebSocket, TState> visit)
     {
-        PushWebSocket[] snapshot;
         int count;
         lock (_connections)
         {
             count = _connections.Count;
-            snapshot = ArrayPool<PushWebSocket>.Shared.Rent(Math.Max(count, 1));
+            if (snapshot.Length < count)
+                snapshot = new PushWebSocket[_connections.Capacity];
             _connections.CopyTo(snapshot);
         }
 
@@ -103,7 +106,7 @@ internal sealed class ConnectionTracker : IDisposable
         }
         finally
         {
-            ArrayPool<PushWebSocket>.Shared.Return(snapshot, clearArray: true);
+            Array.Clear(snapshot, 0, count); // holds no connection between sweeps
         }
     }
 
@@ -118,7 +121,7 @@ internal sealed class ConnectionTracker : IDisposable
             var now = Environment.TickCount64;
             var interval = (long)_settings.KeepAliveInterval.TotalMilliseconds;
             var timeout = (long)_settings.KeepAliveTimeout.TotalMilliseconds;
-            ForEach((now, interval, timeout), static (connection, at) => connection.KeepAlive(at.now, at.interval, at.timeout));
+            ForEach(ref _sweepSnapshot, (now, interval, timeout), static (connection, at) => connection.KeepAlive(at.now, at.interval, at.timeout));
         }
         finally
         {
@@ -131,7 +134,8 @@ internal sealed class ConnectionTracker : IDisposable
     {
         lock (_connections)
             _closedAll = true;
-        ForEach(0, static (connection, _) => connection.Close(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway));
+        PushWebSocket[] snapshot = []; // once per process (shutdown): an array of its own, not the sweeps'
+        ForEach(ref snapshot, 0, static (connection, _) => connection.Close(CloseCodes.GoingAway, CloseCodes.Reasons.GoingAway));
     }
 
     /// <summary>
