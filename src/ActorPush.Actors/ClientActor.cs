@@ -28,19 +28,18 @@ public sealed class ClientActor : UntypedActor
     private bool _flushPending;
 
     /// <summary>
-    /// Starts the ClientActor of <paramref name="connection"/> as a child of <paramref name="clients"/> (a
-    /// <see cref="ClientsActor"/>): it attaches, registers <paramref name="userId"/>'s connection with
+    /// Starts the ClientActor of <paramref name="connection"/> as a child of one of the shards of <paramref name="clients"/>
+    /// (a <see cref="ClientsActor"/>): it attaches, registers <paramref name="userId"/>'s connection with
     /// <paramref name="registry"/>, and from then on receives what is sent to that user.
     /// </summary>
     /// <remarks>
-    /// The child is made on the parent's cell from the caller's thread, the way <c>ActorSystem.ActorOf</c> makes a
+    /// The child is made on its shard's cell from the caller's thread, the way <c>ActorSystem.ActorOf</c> makes a
     /// top-level actor on the guardian's (Akka's children bookkeeping is lock-free for exactly this), so a handshake
     /// does not wait for a message round trip through the parent.
     /// </remarks>
     public static IActorRef Start(IActorRef clients, string userId, IClientConnection connection, IActorRef registry)
     {
-        var parent = ClientsActor.Cell(clients) ?? throw new InvalidOperationException("the clients actor has not started");
-        var client = parent.AttachChild(SharedProps, isSystemService: false);
+        var client = ClientsActor.NextParent(clients).AttachChild(SharedProps, isSystemService: false);
         client.Tell(new Attach(userId, connection, registry), ActorRefs.NoSender);
         return client;
     }

@@ -136,16 +136,27 @@ public sealed class ClientActorSpecs : TestKit
     }
 
     [Fact]
+    public void Client_actors_are_spread_over_the_shards_of_clients_in_turn()
+    {
+        var parents = Enumerable.Range(0, ClientsActor.ShardCount)
+            .Select(i => ClientActor.Start(_clients, $"user{i}", new BoundedTestConnection(1024), _registry.Ref).Path.Parent)
+            .ToHashSet();
+
+        Assert.Equal(ClientsActor.ShardCount, parents.Count); // one connection per shard: none left out, none taken twice
+        Assert.All(parents, parent => Assert.Equal(_clients.Path, parent.Parent));
+    }
+
+    [Fact]
     public void A_transport_fault_closes_the_connection_with_1011_and_stops_the_client_which_the_registry_then_forgets()
     {
         var registry = Sys.ActorOf(RegistryActor.Props(CreateTestProbe("broadcast").Ref));
         var connection = new BoundedTestConnection(limitBytes: 1024);
         var client = ClientActor.Start(_clients, "alice", connection, registry);
-        Assert.Equal(_clients.Path, client.Path.Parent);
+        Assert.Equal(_clients.Path, client.Path.Parent.Parent); // under one of the "clients" shards
         AwaitAssert(() => Assert.Equal(new RegistryStats(1, 1), Stats(registry)));
         Watch(client);
 
-        // The connection throws once: the actor fails, and the ClientsActor's stopping supervisor ends it.
+        // The connection throws once: the actor fails, and its shard's stopping supervisor ends it.
         connection.FailNextSend(new InvalidOperationException("transport fault"));
         client.Tell(Frames.Text("boom"));
 

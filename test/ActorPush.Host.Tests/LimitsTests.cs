@@ -14,10 +14,10 @@ public sealed class LimitsTests
         await using var server = await PushServer.StartAsync();
         using var faulty = await server.ConnectAsync("mallory");
         var system = server.Services.GetRequiredService<ActorSystem>();
-        var clients = await system.ActorSelection("/user/clients/*").Ask<ActorIdentity>(new Identify(null), Deadlines.Default);
+        var clients = await system.ActorSelection("/user/clients/*/*").Ask<ActorIdentity>(new Identify(null), Deadlines.Default);
         using var bystander = await server.ConnectAsync("alice");
 
-        clients.Subject!.Tell(Kill.Instance); // the actor fails (ActorKilledException); the "clients" parent stops it
+        clients.Subject!.Tell(Kill.Instance); // the actor fails (ActorKilledException); its shard of "clients" stops it
 
         Assert.Equal(WebSocketCloseStatus.InternalServerError, await faulty.ReceiveCloseAsync());
         await server.WaitForConnectionsAsync(1);
