@@ -11,7 +11,7 @@ namespace ActorPush.Actors;
 /// registers with the RegistryActor, hands every frame it is told to the connection's bounded queue,
 /// and closes a slow consumer with 4008. It lives exactly as long as the connection: the Host stops it
 /// when the socket ends (<see cref="Detach"/>), and the registry forgets it by death-watch. It is a child
-/// of the <see cref="ClientsActor"/>, which stops it when it fails; it then closes its connection with 1011. Lean because there is one per
+/// of one of the <see cref="ClientsActor"/>'s shards, which stops it when it fails; it then closes its connection with 1011. Lean because there is one per
 /// connection: an <see cref="UntypedActor"/> with four fields, every instance made from one shared
 /// <see cref="Props"/>, and the connection handed over in an <see cref="Attach"/> message instead of
 /// per-actor Props.
