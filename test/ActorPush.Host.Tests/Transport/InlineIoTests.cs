@@ -19,11 +19,12 @@ public sealed class InlineIoTests(Xunit.Abstractions.ITestOutputHelper output)
         var off = await WorkItemsForRoundTripsAsync("off");
         var on = await WorkItemsForRoundTripsAsync("on");
 
-        output.WriteLine($"{RoundTrips} round trips: {on} thread-pool work items with inline-io on, {off} with it off");
+        var measured = $"{RoundTrips} round trips: {on} thread-pool work items with inline-io on, {off} with it off";
+        output.WriteLine(measured);
         // One at a time, so nothing batches. Off: a work item per socket completion and per pipe continuation, besides
         // the actors' own (measured: about 5 per round trip). On: the actors' only (about 2). Kestrel's half alone
         // (the runtime's switch not set) measured about 3, so "under half" needs both halves.
-        Assert.True(on * 2 < off, $"{RoundTrips} round trips: {on} work items with inline-io on, {off} with it off");
+        Assert.True(on * 2 < off, measured);
     }
 
     /// <summary>Thread-pool work items the server queued while one client echoed <see cref="RoundTrips"/> messages through the broadcast, one at a time.</summary>
