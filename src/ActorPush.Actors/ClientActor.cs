@@ -33,13 +33,16 @@ public sealed class ClientActor : UntypedActor
     /// <paramref name="registry"/>, and from then on receives what is sent to that user.
     /// </summary>
     /// <remarks>
-    /// The child is made on its shard's cell from the caller's thread, the way <c>ActorSystem.ActorOf</c> makes a
-    /// top-level actor on the guardian's (Akka's children bookkeeping is lock-free for exactly this), so a handshake
-    /// does not wait for a message round trip through the parent.
+    /// The child is made on its shard's cell from the caller's thread (Akka's children bookkeeping is lock-free, as
+    /// <c>ActorSystem.ActorOf</c> relies on for top-level actors), so a handshake does not wait for a message round trip
+    /// through the parent. It is made the way a parent makes a child in its own context (<c>ActorOf</c>, a plain local
+    /// reference whose cell is built here) rather than with <c>AttachChild</c>, whose reference starts out unstarted and
+    /// queues messages until the parent has processed the child's supervision and built the cell: per connect that is
+    /// a queue, an unstarted cell and a repointing step less.
     /// </remarks>
     public static IActorRef Start(IActorRef clients, string userId, IClientConnection connection, IActorRef registry)
     {
-        var client = ClientsActor.NextParent(clients).AttachChild(SharedProps, isSystemService: false);
+        var client = ClientsActor.NextParent(clients).ActorOf(SharedProps);
         client.Tell(new Attach(userId, connection, registry), ActorRefs.NoSender);
         return client;
     }

@@ -68,11 +68,11 @@ public sealed class HandshakePolicy
             return Refuse(StatusCodes.Status400BadRequest, topicProblem);
         if (_topicsNeedGrant)
             allowedTopics ??= NoTopics; // the client subscribes itself only to what a token grants
-        if (allowedTopics is not null && topics.FirstOrDefault(topic => !allowedTopics.Contains(topic)) is { } forbidden)
+        if (allowedTopics is not null && FirstNotAllowed(topics, allowedTopics) is { } forbidden)
             return Refuse(StatusCodes.Status403Forbidden, _tokens is null
                 ? $"topic {forbidden} needs a token that grants it (actorpush.auth.topics-need-grant)"
                 : $"token does not allow topic {forbidden}");
-        if (_topicAdmission is not null && topics.Select(_topicAdmission.Refusal).FirstOrDefault(refusal => refusal is not null) is { } full)
+        if (_topicAdmission is not null && FirstRefusal(topics, _topicAdmission) is { } full)
             return Refuse(StatusCodes.Status503ServiceUnavailable, full);
 
         var lease = Connections.TryAcquire(userId, request.RemoteAddress, out var refusal);
@@ -80,4 +80,22 @@ public sealed class HandshakePolicy
     }
 
     private static Refused Refuse(int status, string text) => new(status, text);
+
+    // Index loops rather than LINQ: a lambda capturing allowedTopics would cost every handshake a closure, an
+    // enumerator over the interface a box.
+    private static string? FirstNotAllowed(IReadOnlyList<string> topics, IReadOnlySet<string> allowed)
+    {
+        for (var i = 0; i < topics.Count; i++)
+            if (!allowed.Contains(topics[i]))
+                return topics[i];
+        return null;
+    }
+
+    private static string? FirstRefusal(IReadOnlyList<string> topics, TopicAdmission admission)
+    {
+        for (var i = 0; i < topics.Count; i++)
+            if (admission.Refusal(topics[i]) is { } refusal)
+                return refusal;
+        return null;
+    }
 }

@@ -12,7 +12,7 @@ internal interface IConnectionLifecycle
     /// receive loop should start; false when the connection was refused, timed out, or was handed to
     /// ASP.NET Core (and is already served by the time this returns).
     /// </summary>
-    Task<bool> OpenAsync(PushWebSocket socket);
+    ValueTask<bool> OpenAsync(PushWebSocket socket);
 
     /// <summary>The open <paramref name="socket"/> ended, for whatever reason. Called once.</summary>
     void Closed(PushWebSocket socket);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using ActorPush.Actors.Metrics;
 using ActorPush.Actors.Transport;
@@ -82,50 +83,61 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         return Task.CompletedTask;
     }
 
-    public async Task<bool> OpenAsync(PushWebSocket socket)
+    // The handshake's async methods take their state machines from a pool (they end with the handshake), so a
+    // connect allocates none of them; only the connection's own RunAsync keeps one for its life.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> OpenAsync(PushWebSocket socket)
     {
+        var connection = socket.Connection;
         var opened = false;
+        // One deadline for the whole handshake: the request head, then (re-armed) the session's join.
+        var deadline = new CancellationTokenSource(HandshakeTimeout);
         try
         {
-            opened = await HandshakeAsync(socket);
+            if (await ReadHandshakeOrAnswerAsync(connection, deadline.Token) is not { } accepted)
+                return false;
+            opened = await OpenSessionAsync(socket, accepted, deadline);
             return opened;
         }
         finally
         {
+            deadline.Dispose();
             if (!opened)
                 _cap.Leave(); // refused, timed out, failed, or an HTTP connection that ASP.NET Core served to its end
         }
     }
 
-    private async Task<bool> HandshakeAsync(PushWebSocket socket)
+    /// <summary><see cref="ReadHandshakeAsync"/>, answering a head that did not arrive in time with 408 and a peer that went away with nothing.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(Accepted Accepted, string Key, bool V1)?> ReadHandshakeOrAnswerAsync(ConnectionContext connection, CancellationToken deadline)
+    {
+        // The deadline is not linked to ConnectionClosed: a peer that goes away completes the read anyway, and a
+        // link would leave a registration on the connection's token for the whole life of the connection.
+        try
+        {
+            return await ReadHandshakeAsync(connection, deadline);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            LogHandshakeTimedOut(_logger, connection.ConnectionId, connection.RemoteEndPoint);
+            await TryRespondAsync(connection, 408, "the request head did not arrive within 10 s"); // as Kestrel answers a slow head
+            return null;
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException)
+        {
+            return null; // the peer went away during the handshake: nothing to answer
+        }
+    }
+
+    /// <summary>
+    /// Starts the session, waits until its ClientActor is in the broadcast set, then answers 101: a client never misses a
+    /// broadcast published after its handshake completed. A session that does not join within the (re-armed)
+    /// <paramref name="deadline"/> is refused with 503.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> OpenSessionAsync(PushWebSocket socket, (Accepted Accepted, string Key, bool V1) accepted, CancellationTokenSource deadline)
     {
         var connection = socket.Connection;
-        (Accepted Accepted, string Key, bool V1)? handshake;
-        using (var handshakeTimeout = new CancellationTokenSource(HandshakeTimeout))
-        {
-            // Not linked to ConnectionClosed: a peer that goes away completes the read anyway, and a link
-            // would leave a registration on the connection's token for the whole life of the connection.
-            try
-            {
-                handshake = await ReadHandshakeAsync(connection, handshakeTimeout.Token);
-            }
-            catch (OperationCanceledException) when (handshakeTimeout.IsCancellationRequested)
-            {
-                LogHandshakeTimedOut(_logger, connection.ConnectionId, connection.RemoteEndPoint);
-                await TryRespondAsync(connection, 408, "the request head did not arrive within 10 s"); // as Kestrel answers a slow head
-                return false;
-            }
-            catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException)
-            {
-                return false; // the peer went away during the handshake: nothing to answer
-            }
-        }
-
-        if (handshake is not { } accepted)
-            return false;
-
-        // Start the session, wait until its ClientActor is in the broadcast set, then answer 101: a client
-        // never misses a broadcast published after its handshake completed.
         Task joined;
         try
         {
@@ -138,7 +150,8 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
                 socket.TrySend([EnvelopeRequests.Welcome(connection.ConnectionId, accepted.Accepted, _settings)], flush: false);
             }
 
-            joined = socket.OpenSession(accepted.Accepted.UserId, self => ClientSession.Start(accepted.Accepted, self, sessionContext, accepted.V1));
+            joined = socket.OpenSession(accepted.Accepted.UserId, (accepted.Accepted, sessionContext, accepted.V1),
+                static (self, session) => ClientSession.Start(session.Accepted, self, session.sessionContext, session.V1));
         }
         catch
         {
@@ -148,13 +161,20 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 
         try
         {
-            await joined.WaitAsync(HandshakeTimeout);
+            deadline.CancelAfter(HandshakeTimeout); // re-arms the same timer: the join gets its own 10 s
+            if (!joined.IsCompleted)
+            {
+                using (deadline.Token.UnsafeRegister(static state => ((PushWebSocket)state!).JoinTimedOut(), socket))
+                    await joined;
+            }
+            else
+                await joined;
             await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key, accepted.V1);
         }
-        catch (Exception e) when (e is TimeoutException or IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
         {
             socket.Handler!.End();
-            if (e is TimeoutException)
+            if (joined.IsCanceled) // the deadline came first
                 await RefuseAsync(connection, 503, "server busy: the connection could not be registered in time", v1Key: accepted.V1 ? accepted.Key : null);
             return false;
         }
@@ -195,7 +215,8 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     /// Reads and checks the handshake. Returns the accepted user and key, or null when the request was
     /// handed to ASP.NET Core or refused (the refusal is written here).
     /// </summary>
-    private async Task<(Accepted, string, bool)?> ReadHandshakeAsync(ConnectionContext connection, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(Accepted, string, bool)?> ReadHandshakeAsync(ConnectionContext connection, CancellationToken cancellationToken)
     {
         var input = connection.Transport.Input;
         ReadResult result;

@@ -98,18 +98,21 @@ internal sealed partial class PushWebSocket : IClientConnection
     private PipeWriter Output => _connection.Transport.Output;
 
     /// <summary>
-    /// Opens the connection's session with <paramref name="start"/> (which starts its ClientActor) and
-    /// returns a task that completes once the actor joined the broadcast (see <see cref="Joined"/>).
+    /// Opens the connection's session with <paramref name="start"/> (which starts its ClientActor from <paramref name="state"/>)
+    /// and returns a task that completes once the actor joined the broadcast (see <see cref="Joined"/>).
     /// </summary>
-    public Task OpenSession(string userId, Func<IClientConnection, IConnectionHandler> start)
+    public Task OpenSession<TState>(string userId, TState state, Func<IClientConnection, TState, IConnectionHandler> start)
     {
         UserId = userId;
         var joined = _joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _handler = start(this);
+        _handler = start(this, state);
         return joined.Task;
     }
 
     public void Joined() => _joined?.TrySetResult();
+
+    /// <summary>The handshake's deadline passed before <see cref="Joined"/>: the task <see cref="OpenSession"/> returned is canceled.</summary>
+    public void JoinTimedOut() => _joined?.TrySetCanceled();
 
     /// <summary>
     /// The 101 response is out: frames queued meanwhile may go now. Until then nothing is written, so no
