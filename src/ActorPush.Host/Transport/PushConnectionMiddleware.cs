@@ -83,21 +83,51 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         return Task.CompletedTask;
     }
 
-    // The handshake's async methods take their state machines from a pool (they end with the handshake), so a
-    // connect allocates none of them; only the connection's own RunAsync keeps one for its life.
+    // The handshake is two async methods (this one, and ReadHandshakeAsync while the head is read), so a connect
+    // waiting somewhere holds at most two state machines; they come from a pool when one is free (under a storm of
+    // connects most are in flight at once). Only the connection's own RunAsync keeps one for its life.
+    //
+    // Opening: read and check the head, start the session, wait until its ClientActor is in the broadcast set, then
+    // answer 101, so that a client never misses a broadcast published after its handshake completed. One deadline
+    // covers the head (408 when it passes) and, re-armed, the join (503).
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> OpenAsync(PushWebSocket socket)
     {
         var connection = socket.Connection;
         var opened = false;
-        // One deadline for the whole handshake: the request head, then (re-armed) the session's join.
         var deadline = new CancellationTokenSource(HandshakeTimeout);
         try
         {
-            if (await ReadHandshakeOrAnswerAsync(connection, deadline.Token) is not { } accepted)
+            if (await ReadHandshakeAsync(connection, deadline.Token) is not { } accepted)
                 return false;
-            opened = await OpenSessionAsync(socket, accepted, deadline);
-            return opened;
+            var sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
+            var joined = StartSession(socket, accepted, sessionContext);
+            try
+            {
+                deadline.CancelAfter(HandshakeTimeout); // re-arms the same timer: the join gets its own 10 s
+                if (!joined.IsCompleted)
+                {
+                    using (deadline.Token.UnsafeRegister(static state => ((PushWebSocket)state!).JoinTimedOut(), socket))
+                        await joined;
+                }
+
+                await joined;
+                await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key, accepted.V1);
+            }
+            catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
+            {
+                socket.Handler!.End();
+                if (joined.IsCanceled) // the deadline came first
+                    await RefuseAsync(connection, 503, "server busy: the connection could not be registered in time", v1Key: accepted.V1 ? accepted.Key : null);
+                return false;
+            }
+
+            socket.Start();
+            _tracker.Add(socket);
+            _transport.Metrics!.Handshake(101);
+            LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId, ClientEndPoint(connection, socket.Handler as ClientSession));
+            opened = true;
+            return true;
         }
         finally
         {
@@ -107,50 +137,20 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
         }
     }
 
-    /// <summary><see cref="ReadHandshakeAsync"/>, answering a head that did not arrive in time with 408 and a peer that went away with nothing.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(Accepted Accepted, string Key, bool V1)?> ReadHandshakeOrAnswerAsync(ConnectionContext connection, CancellationToken deadline)
+    /// <summary>Starts the accepted connection's session (its ClientActor); returns the task of its joining the broadcast.</summary>
+    private Task StartSession(PushWebSocket socket, (Accepted Accepted, string Key, bool V1) accepted, ClientSessionContext sessionContext)
     {
-        // The deadline is not linked to ConnectionClosed: a peer that goes away completes the read anyway, and a
-        // link would leave a registration on the connection's token for the whole life of the connection.
         try
         {
-            return await ReadHandshakeAsync(connection, deadline);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            LogHandshakeTimedOut(_logger, connection.ConnectionId, connection.RemoteEndPoint);
-            await TryRespondAsync(connection, 408, "the request head did not arrive within 10 s"); // as Kestrel answers a slow head
-            return null;
-        }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException)
-        {
-            return null; // the peer went away during the handshake: nothing to answer
-        }
-    }
-
-    /// <summary>
-    /// Starts the session, waits until its ClientActor is in the broadcast set, then answers 101: a client never misses a
-    /// broadcast published after its handshake completed. A session that does not join within the (re-armed)
-    /// <paramref name="deadline"/> is refused with 503.
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> OpenSessionAsync(PushWebSocket socket, (Accepted Accepted, string Key, bool V1) accepted, CancellationTokenSource deadline)
-    {
-        var connection = socket.Connection;
-        Task joined;
-        try
-        {
-            var sessionContext = await (_sessionContext ??= ClientSessionContext.ResolveAsync(_services, CancellationToken.None));
             _transport.Attach(sessionContext);
             if (accepted.V1)
             {
                 // The welcome is queued first, so it leaves right behind the 101, before any message.
                 socket.Enveloped = true;
-                socket.TrySend([EnvelopeRequests.Welcome(connection.ConnectionId, accepted.Accepted, _settings)], flush: false);
+                socket.TrySend([EnvelopeRequests.Welcome(socket.Connection.ConnectionId, accepted.Accepted, _settings)], flush: false);
             }
 
-            joined = socket.OpenSession(accepted.Accepted.UserId, (accepted.Accepted, sessionContext, accepted.V1),
+            return socket.OpenSession(accepted.Accepted.UserId, (accepted.Accepted, sessionContext, accepted.V1),
                 static (self, session) => ClientSession.Start(session.Accepted, self, session.sessionContext, session.V1));
         }
         catch
@@ -158,32 +158,6 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
             accepted.Accepted.Lease?.Dispose(); // no session owns the connection's slot
             throw;
         }
-
-        try
-        {
-            deadline.CancelAfter(HandshakeTimeout); // re-arms the same timer: the join gets its own 10 s
-            if (!joined.IsCompleted)
-            {
-                using (deadline.Token.UnsafeRegister(static state => ((PushWebSocket)state!).JoinTimedOut(), socket))
-                    await joined;
-            }
-            else
-                await joined;
-            await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key, accepted.V1);
-        }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
-        {
-            socket.Handler!.End();
-            if (joined.IsCanceled) // the deadline came first
-                await RefuseAsync(connection, 503, "server busy: the connection could not be registered in time", v1Key: accepted.V1 ? accepted.Key : null);
-            return false;
-        }
-
-        socket.Start();
-        _tracker.Add(socket);
-        _transport.Metrics!.Handshake(101);
-        LogConnected(_logger, accepted.Accepted.UserId, connection.ConnectionId, ClientEndPoint(connection, socket.Handler as ClientSession));
-        return true;
     }
 
     public void Closed(PushWebSocket socket)
@@ -213,82 +187,97 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 
     /// <summary>
     /// Reads and checks the handshake. Returns the accepted user and key, or null when the request was
-    /// handed to ASP.NET Core or refused (the refusal is written here).
+    /// handed to ASP.NET Core or answered here: refused, or past its <paramref name="deadline"/> (408). The deadline is not
+    /// linked to ConnectionClosed: a peer that goes away completes the read anyway, and a link would leave a registration
+    /// on the connection's token for the whole life of the connection.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(Accepted, string, bool)?> ReadHandshakeAsync(ConnectionContext connection, CancellationToken cancellationToken)
+    private async ValueTask<(Accepted Accepted, string Key, bool V1)?> ReadHandshakeAsync(ConnectionContext connection, CancellationToken deadline)
     {
-        var input = connection.Transport.Input;
-        ReadResult result;
-
-        // 1. Sniff: is the first request a GET on /im at all? Look, consume nothing.
-        while (true)
+        try
         {
-            result = await input.ReadAsync(cancellationToken);
-            var sniff = HandshakeParser.SniffRequest(result.Buffer);
-            if (sniff == HandshakeParser.Sniff.Ours)
-                break;
-            if (sniff == HandshakeParser.Sniff.NeedMore && !result.IsCompleted)
-            {
-                input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                continue;
-            }
+            var input = connection.Transport.Input;
+            ReadResult result;
 
-            input.AdvanceTo(result.Buffer.Start);
-            await _next(connection);
-            return null;
-        }
-
-        // 2. Read the whole head, within limits.
-        SequencePosition endOfHead;
-        while (!HandshakeParser.TryFindHead(result.Buffer, out endOfHead, out var tooLarge))
-        {
-            if (tooLarge || result.IsCompleted)
+            // 1. Sniff: is the first request a GET on /im at all? Look, consume nothing.
+            while (true)
             {
-                input.AdvanceTo(result.Buffer.End);
-                if (tooLarge)
-                    await RefuseAsync(connection, 431, "request head too large");
+                result = await input.ReadAsync(deadline);
+                var sniff = HandshakeParser.SniffRequest(result.Buffer);
+                if (sniff == HandshakeParser.Sniff.Ours)
+                    break;
+                if (sniff == HandshakeParser.Sniff.NeedMore && !result.IsCompleted)
+                {
+                    input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                    continue;
+                }
+
+                input.AdvanceTo(result.Buffer.Start);
+                await _next(connection);
                 return null;
             }
 
-            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            result = await input.ReadAsync(cancellationToken);
-        }
+            // 2. Read the whole head, within limits.
+            SequencePosition endOfHead;
+            while (!HandshakeParser.TryFindHead(result.Buffer, out endOfHead, out var tooLarge))
+            {
+                if (tooLarge || result.IsCompleted)
+                {
+                    input.AdvanceTo(result.Buffer.End);
+                    if (tooLarge)
+                        await RefuseAsync(connection, 431, "request head too large");
+                    return null;
+                }
 
-        // 3. Parse and check it.
-        var head = result.Buffer.Slice(0, endOfHead);
-        var parsed = HandshakeParser.Parse(head.Slice(0, head.Length - 4), out var problem);
-        if (parsed is { IsUpgrade: false })
+                input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                result = await input.ReadAsync(deadline);
+            }
+
+            // 3. Parse and check it.
+            var head = result.Buffer.Slice(0, endOfHead);
+            var parsed = HandshakeParser.Parse(head.Slice(0, head.Length - 4), out var problem);
+            if (parsed is { IsUpgrade: false })
+            {
+                input.AdvanceTo(result.Buffer.Start); // a plain GET /im: ASP.NET Core answers it
+                await _next(connection);
+                return null;
+            }
+
+            input.AdvanceTo(endOfHead);
+            var refusal = parsed is null ? (400, problem!, "") : CheckUpgrade(parsed);
+            if (refusal is { } refuse)
+            {
+                await RefuseAsync(connection, refuse.Status, refuse.Text, refuse.Headers);
+                return null;
+            }
+
+            // actorpush.v1 clients may hand their token over as a second subprotocol value instead of ?token=.
+            var subprotocols = Subprotocols.Read(parsed!.Protocols);
+            if (subprotocols.Token is { } token && !parsed.Query.ContainsKey("token"))
+                parsed.Query["token"] = token;
+
+            var peer = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+            var forwarding = parsed.Forwarding;
+            var remote = ClientAddress.Resolve(peer, forwarding.Forwarded, forwarding.XForwardedFor, forwarding.XRealIp, _proxies).Address;
+            var decision = await _policy.EvaluateAsync(new HandshakeRequest(parsed.Query, parsed.Origin, remote), deadline);
+            if (decision is Refused refused)
+            {
+                await RefuseAsync(connection, refused.Status, refused.Text, v1Key: subprotocols.V1 ? parsed.Key : null);
+                return null;
+            }
+
+            return ((Accepted)decision, parsed.Key!, subprotocols.V1);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            input.AdvanceTo(result.Buffer.Start); // a plain GET /im: ASP.NET Core answers it
-            await _next(connection);
+            LogHandshakeTimedOut(_logger, connection.ConnectionId, connection.RemoteEndPoint);
+            await TryRespondAsync(connection, 408, "the request head did not arrive within 10 s"); // as Kestrel answers a slow head
             return null;
         }
-
-        input.AdvanceTo(endOfHead);
-        var refusal = parsed is null ? (400, problem!, "") : CheckUpgrade(parsed);
-        if (refusal is { } refuse)
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException)
         {
-            await RefuseAsync(connection, refuse.Status, refuse.Text, refuse.Headers);
-            return null;
+            return null; // the peer went away during the handshake: nothing to answer
         }
-
-        // actorpush.v1 clients may hand their token over as a second subprotocol value instead of ?token=.
-        var subprotocols = Subprotocols.Read(parsed!.Protocols);
-        if (subprotocols.Token is { } token && !parsed.Query.ContainsKey("token"))
-            parsed.Query["token"] = token;
-
-        var peer = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-        var forwarding = parsed.Forwarding;
-        var remote = ClientAddress.Resolve(peer, forwarding.Forwarded, forwarding.XForwardedFor, forwarding.XRealIp, _proxies).Address;
-        var decision = await _policy.EvaluateAsync(new HandshakeRequest(parsed.Query, parsed.Origin, remote), cancellationToken);
-        if (decision is Refused refused)
-        {
-            await RefuseAsync(connection, refused.Status, refused.Text, v1Key: subprotocols.V1 ? parsed.Key : null);
-            return null;
-        }
-
-        return ((Accepted)decision, parsed.Key!, subprotocols.V1);
     }
 
     private static (int Status, string Text, string Headers)? CheckUpgrade(ParsedHandshake parsed)
