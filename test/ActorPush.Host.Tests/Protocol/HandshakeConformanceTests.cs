@@ -1,3 +1,5 @@
+using Akka.Actor;
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Text;
 using ActorPush.Host.Tests.Infrastructure;
@@ -240,6 +242,24 @@ public sealed class HandshakeConformanceTests
 
         Assert.NotEqual(StreamEnd.None, end);
         Assert.Equal(0, (await server.StatsAsync()).Connections);
+    }
+
+    [Fact]
+    public async Task A_handshake_whose_session_never_joins_gets_503_after_the_10s_handshake_timeout()
+    {
+        await using var server = await PushServer.StartAsync();
+        // Without the registry a new ClientActor's registration goes nowhere, so it never joins the broadcast.
+        var system = server.Services.GetRequiredService<ActorSystem>();
+        var registry = await system.ActorSelection("/user/registry").ResolveOne(Deadline);
+        Assert.True(await registry.GracefulStop(Deadline));
+        await using var client = await RawWebSocketClient.ConnectAsync(server.BaseUri);
+
+        await client.SendAsync(RawWebSocketClient.Handshake("/im?user_id=alice"));
+        var response = await client.ReadHttpResponseAsync(TimeSpan.FromSeconds(40)); // the answer comes after 10 s
+
+        Assert.Equal(503, response?.Status);
+        Assert.Contains("could not be registered in time", response!.BodyText);
+        Assert.NotEqual(StreamEnd.None, await client.ReadToEndAsync(TimeSpan.FromSeconds(40))); // and the connection is closed
     }
 
     [Fact]
