@@ -29,10 +29,14 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The process's resident memory now (VmRSS in /proc/PID/status), in bytes.</summary>
+    /// <summary>
+    /// The process's resident memory now (VmRSS in /proc/PID/status), in bytes. A process that is exiting has no VmRSS
+    /// line: that fails with what the process wrote, so a server that died under a test says why.
+    /// </summary>
     public long ResidentBytes()
     {
-        var line = File.ReadLines($"/proc/{Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"the server process is exiting (no VmRSS in /proc/{Id}/status); its output:\n{Output}");
         return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
