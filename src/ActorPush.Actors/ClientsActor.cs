@@ -44,7 +44,7 @@ public sealed class ClientsActor : UntypedActor
         var cell = WaitForCell(clients);
         var shards = new ActorCell[ShardCount];
         for (var i = 0; i < shards.Length; i++)
-            shards[i] = WaitForCell(cell.ActorOf(Shard.Props, i.ToString(System.Globalization.CultureInfo.InvariantCulture))); // built here: no wait
+            shards[i] = WaitForCell(cell.ActorOf(Shard.Props, i.ToString(System.Globalization.CultureInfo.InvariantCulture))); // its cell is built here: found at once
         ShardsOf.Add(clients, new Shards(shards));
         return clients;
     }

@@ -105,13 +105,9 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
             try
             {
                 deadline.CancelAfter(HandshakeTimeout); // re-arms the same timer: the join gets its own 10 s
-                if (!joined.IsCompleted)
-                {
-                    using (deadline.Token.UnsafeRegister(static state => ((PushWebSocket)state!).JoinTimedOut(), socket))
-                        await joined;
-                }
-
-                await joined;
+                // A join that is already done needs no registration on the deadline.
+                using (joined.IsCompleted ? default : deadline.Token.UnsafeRegister(static state => ((PushWebSocket)state!).JoinTimedOut(), socket))
+                    await joined;
                 await WriteSwitchingProtocolsAsync(connection.Transport.Output, accepted.Key, accepted.V1);
             }
             catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
