@@ -54,6 +54,7 @@ public static class ActorPushServer
             PushConnectionMiddleware.LimitReadAhead(sockets);
             InlineIo.Configure(sockets, settings.InlineIo);
         });
+        InlineIo.KeepAcceptLoopOffIoThread(builder.Services, settings.InlineIo);
         ListenBacklog.Configure(builder.Services, settings.ListenBacklog);
         if (settings.MemoryTrim)
             builder.Services.AddHostedService<MemoryTrimService>();

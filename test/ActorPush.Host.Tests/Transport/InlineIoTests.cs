@@ -1,5 +1,9 @@
 using System.Globalization;
 using ActorPush.Host.Tests.Infrastructure;
+using ActorPush.Host.Transport;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorPush.Host.Tests.Transport;
 
@@ -25,6 +29,21 @@ public sealed class InlineIoTests(Xunit.Abstractions.ITestOutputHelper output)
         // the actors' own (measured: about 5 per round trip). On: the actors' only (about 2). Kestrel's half alone
         // (the runtime's switch not set) measured about 3, so "under half" needs both halves.
         Assert.True(on * 2 < off, measured);
+    }
+
+    /// <summary>
+    /// With inline I/O Kestrel accepts through the hop that keeps its accept loop off the I/O thread (a storm's
+    /// burst of ready accepts would hold that thread); off, it accepts through its own socket transport unwrapped.
+    /// Every in-process server of this suite accepts through whichever the default is.
+    /// </summary>
+    [Theory]
+    [InlineData("on", typeof(InlineIo.AcceptHopFactory))]
+    [InlineData("off", typeof(SocketTransportFactory))]
+    public async Task Kestrel_accepts_through_the_hop_only_with_it_on(string inlineIo, Type expected)
+    {
+        await using var app = ActorPushServer.Build(["--urls", "http://127.0.0.1:0"], $"actorpush.inline-io = {inlineIo}");
+
+        Assert.IsType(expected, app.Services.GetRequiredService<IConnectionListenerFactory>());
     }
 
     /// <summary>Thread-pool work items the server queued while one client echoed <see cref="RoundTrips"/> messages through the broadcast, one at a time.</summary>
