@@ -5,9 +5,12 @@ using ActorPush.Host.Transport;
 
 try
 {
-    var app = ActorPushServer.Build(args);
-    InlineIo.ApplyToProcess(app.Services.GetRequiredService<ActorPushSettings>().InlineIo); // before the first socket
-    await app.RunAsync();
+    await using var app = ActorPushServer.Build(args);
+    var settings = app.Services.GetRequiredService<ActorPushSettings>();
+    InlineIo.ApplyToProcess(settings.InlineIo); // before the first socket
+    await app.StartAsync();
+    IoThreadPriority.Apply(settings.IoThreadNice, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IoThreadPriority))); // once Kestrel accepts
+    await app.WaitForShutdownAsync();
     return 0;
 }
 catch (ActorPushConfigException e)

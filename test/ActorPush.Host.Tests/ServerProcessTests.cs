@@ -77,6 +77,7 @@ public sealed class ServerProcessTests
     [InlineData("actorpush.client.sendqueue-limit = 5", "actorpush.client.sendqueue-limit")]
     [InlineData("actorpush.client.publish = everyone", "actorpush.client.publish")]
     [InlineData("actorpush.shutdown-timeout = soon", "actorpush.shutdown-timeout")]
+    [InlineData("actorpush.io-thread-nice = 20", "actorpush.io-thread-nice")]
     public async Task A_mistyped_key_or_value_stops_the_start_with_a_message_naming_the_key(string line, string key)
     {
         using var config = await TempConfigFile.WriteAsync(line);

@@ -24,6 +24,9 @@ public sealed record ActorPushSettings
 
     /// <summary>Whether socket and pipe continuations run inline on the I/O threads (<c>inline-io</c>; see <c>Transport/InlineIo</c>).</summary>
     public required bool InlineIo { get; init; }
+
+    /// <summary>The nice value of the socket engine threads; 0 leaves them alone (<c>io-thread-nice</c>; see <c>Transport/IoThreadPriority</c>).</summary>
+    public required int IoThreadNice { get; init; }
     public required long SendQueueLimit { get; init; }
     public required PublishMode Publish { get; init; }
     public required TimeSpan KeepAliveInterval { get; init; }
@@ -133,6 +136,7 @@ public sealed record ActorPushSettings
             ShutdownTimeout = Duration(config, "shutdown-timeout", min: TimeSpan.FromMilliseconds(100)),
             ListenBacklog = (int)Number(config, "listen-backlog", min: 0, max: 1 << 20),
             InlineIo = Flag(config, "inline-io"),
+            IoThreadNice = (int)Number(config, "io-thread-nice", min: 0, max: 19),
             SendQueueLimit = Size(config, "client.send-queue-limit", min: 1, max: long.MaxValue),
             Publish = Mode(config, "client.publish"),
             KeepAliveInterval = Duration(config, "client.keepalive-interval", min: TimeSpan.Zero),
