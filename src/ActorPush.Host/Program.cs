@@ -9,7 +9,8 @@ try
     var settings = app.Services.GetRequiredService<ActorPushSettings>();
     InlineIo.ApplyToProcess(settings.InlineIo); // before the first socket
     await app.StartAsync();
-    IoThreadPriority.Apply(settings.IoThreadNice, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IoThreadPriority))); // once Kestrel accepts
+    var logs = app.Services.GetRequiredService<ILoggerFactory>();
+    IoThreadPriority.Apply(settings.IoThreadNice, logs.CreateLogger(typeof(IoThreadPriority))); // once Kestrel accepts
     await app.WaitForShutdownAsync();
     return 0;
 }

@@ -137,6 +137,25 @@ public static class BenchSummary
         return string.Create(CultureInfo.InvariantCulture, $"median of {values.Count} ({values[0].ToString(format, CultureInfo.InvariantCulture)}–{values[^1].ToString(format, CultureInfo.InvariantCulture)})");
     }
 
+    /// <summary>
+    /// How often ActorPush was ahead of <paramref name="baseline"/> in the same round (the rounds run in turns, so a
+    /// pair shares the machine's minute): a reading that a slow phase of the shared machine cannot tip, beside the
+    /// medians. Empty for a single run.
+    /// </summary>
+    private static string Pairs(string scenario, string baseline, Dictionary<(string, string), List<RunReport>> repeats)
+    {
+        if (!repeats.TryGetValue((scenario, Subject), out var ours) || !repeats.TryGetValue((scenario, baseline), out var theirs) ||
+            Math.Min(ours.Count, theirs.Count) < 2)
+        {
+            return "";
+        }
+
+        var ratios = ours.Zip(theirs, (a, b) => Headline(scenario, a) / Headline(scenario, b)).ToList();
+        var ahead = ratios.Count(r => r >= 1);
+        var each = string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)));
+        return string.Create(CultureInfo.InvariantCulture, $"; ahead in {ahead} of {ratios.Count} rounds, each round's ratio {each}");
+    }
+
     public static int CompareServers(string a, string b)
     {
         var ia = Array.IndexOf(ServerOrder, a);
@@ -230,7 +249,7 @@ public static class BenchSummary
             {
                 var ratio = s.ConnectsPerSecond / go.ConnectsPerSecond;
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| storm connects/s vs the Go original | ≥ 1.00× | {ratio:F2}× ({s.ConnectsPerSecond:N0} vs {go.ConnectsPerSecond:N0}; {Spread("storm", Subject, repeats, "N0")} vs {Spread("storm", "go-original", repeats, "N0")}) | {(ratio >= 1 ? "yes" : "no")} |");
+                    $"| storm connects/s vs the Go original | ≥ 1.00× | {ratio:F2}× ({s.ConnectsPerSecond:N0} vs {go.ConnectsPerSecond:N0}; {Spread("storm", Subject, repeats, "N0")} vs {Spread("storm", "go-original", repeats, "N0")}{Pairs("storm", "go-original", repeats)}) | {(ratio >= 1 ? "yes" : "no")} |");
             }
 
             var p99 = StormMedianP99(Subject, repeats, s);
