@@ -128,15 +128,28 @@ internal sealed partial class PushWebSocket
 
     private void OnMessage(ReadOnlySpan<byte> message, FrameKind kind)
     {
-        var closeCode = _handler!.OnMessage(message, kind); // the node's fan-out entry makes the one copy its recipients share
+        // The echo is awaited before the message is handed on: it can come back through the fan-out on another thread
+        // before OnMessage returns, and counted only afterwards it would be awaited forever (a failing client's close
+        // then waited the whole EchoWait).
+        var echoes = _handler!.EchoesToSender;
+        if (echoes)
+            Interlocked.Increment(ref _echoesAwaited);
+        var closeCode = _handler.OnMessage(message, kind); // the node's fan-out entry makes the one copy its recipients share
         if (closeCode != 0)
         {
+            if (echoes)
+            {
+                lock (this)
+                {
+                    if (_echoesAwaited > 0)
+                        _echoesAwaited--; // refused: no echo comes
+                }
+            }
+
             Fail(closeCode, closeCode == CloseCodes.RateLimited ? CloseCodes.Reasons.RateLimited : "");
             return;
         }
 
-        if (_handler.EchoesToSender)
-            Interlocked.Increment(ref _echoesAwaited);
         if (_shared.Pressure is { IsBehind: true })
             _receivePaused = true; // the fan-out is behind: read no more until it catches up
     }
