@@ -98,6 +98,8 @@ public sealed class BackpressureTests
         while (sequence.Count < count)
         {
             var message = await socket.ReceiveMessageAsync(TimeSpan.FromSeconds(60));
+            Assert.True(message.Type == WebSocketMessageType.Binary,
+                $"after {sequence.Count} of {count} messages: a {message.Type} frame (close status {message.CloseStatus})"); // a cut reader says how
             sequence.Add(BinaryPrimitives.ReadInt32BigEndian(message.Payload));
         }
 
