@@ -315,18 +315,25 @@ public static class BenchSummary
         var first = byServer.Values.First();
         md.AppendLine(CultureInfo.InvariantCulture, $"#### Connect storm (`storm`): {first.ClientsRequested:N0} connections as fast as possible over {first.Sources} source addresses");
         md.AppendLine();
-        md.AppendLine("| server | result | connected | errors | connects/s | runs | ratio | connect p50 ms | p99 ms | p99 of each run | max ms | server CPU s for the storm |");
-        md.AppendLine("|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|");
+        md.AppendLine("| server | result | connected | errors | connects/s | runs | ratio | connect p50 ms | p99 ms | p99 of each run | max ms | server CPU s for the storm | CPU µs per connect | server core busy | load tool core busy |");
+        md.AppendLine("|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|");
         byServer.TryGetValue(Subject, out var ap);
         foreach (var (server, r) in byServer)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {server} | {Result(r)} | {r.Connected:N0} | {r.ConnectErrors:N0}{ErrorKinds(r)} | {r.ConnectsPerSecond:N0} | {Spread("storm", server, repeats, "N0")} | {Ratio(ap?.ConnectsPerSecond, r.ConnectsPerSecond)} | " +
-                $"{r.ConnectP50Ms:F1} | {r.ConnectP99Ms:F1} | {StormP99s(server, repeats)} | {r.ConnectMaxMs:F1} | {Fmt(r.Server?.CpuSecondsConnect, "F2")} |");
+                $"{r.ConnectP50Ms:F1} | {r.ConnectP99Ms:F1} | {StormP99s(server, repeats)} | {r.ConnectMaxMs:F1} | {Fmt(r.Server?.CpuSecondsConnect, "F2")} | " +
+                $"{Fmt(r.Server?.CpuSecondsConnect * 1e6 / Math.Max(r.Connected, 1), "F0")} | {Busy(r.Server?.CpuSecondsConnect, r.ConnectSeconds)} | {Busy(r.ToolCpuSecondsConnect, r.ConnectSeconds)} |");
         }
 
         md.AppendLine();
+        md.AppendLine("A core busy near 100 % is the side that set the pace: each process is pinned to its own core, so the storm runs as fast as the busier of the two allows.");
+        md.AppendLine();
     }
+
+    /// <summary>CPU seconds over the seconds they were spent in, as a share of one core; "-" where either is unknown.</summary>
+    private static string Busy(double? cpuSeconds, double seconds) =>
+        cpuSeconds is { } cpu && cpu > 0 && seconds > 0 ? (cpu / seconds).ToString("P0", CultureInfo.InvariantCulture) : "-";
 
     /// <summary>Every storm run's connect p99 of <paramref name="server"/>, in the order they ran.</summary>
     private static string StormP99s(string server, Dictionary<(string, string), List<RunReport>> repeats) =>

@@ -104,9 +104,11 @@ public sealed class LoadRun
         Phase = "connect";
         var started = Stopwatch.GetTimestamp();
         var cpuBefore = ServerCpu();
+        var toolCpuBefore = ProcessSampler.OwnCpuSeconds();
         var clients = await Connector.ConnectManyAsync(0, count, id => NewTracker(recordLatencyFor(id)), socketReceiveBufferFor, Deadline)
             .ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Report.ToolCpuSecondsConnect = Math.Round(ProcessSampler.OwnCpuSeconds() - toolCpuBefore, 2);
         Report.Connected = Connector.Connected;
         Report.ConnectErrors = Connector.Errors;
         Report.ConnectErrorKinds = new Dictionary<string, int>(Connector.ErrorKinds);

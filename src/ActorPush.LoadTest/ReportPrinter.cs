@@ -45,7 +45,7 @@ public static class ReportPrinter
             rows.Add(("closed by server", r.ClosedByServer.ToString("N0", CultureInfo.InvariantCulture)));
         }
 
-        rows.Add(("tool CPU", $"{r.ToolCpuSeconds:F2} s ({r.ToolCpuShareOfLoad:P0} of one core during the load)"));
+        rows.Add(("tool CPU", $"{r.ToolCpuSeconds:F2} s ({r.ToolCpuShareOfLoad:P0} of one core during the load), connect {r.ToolCpuSecondsConnect:F2} s"));
         if (r.Server is { } s)
         {
             rows.Add(("server RSS", $"{s.RssBeforeKiB:N0} KiB before, {s.RssConnectedKiB:N0} KiB connected, {s.RssAfterKiB:N0} KiB after, peak {s.PeakRssKiB:N0} KiB"));

@@ -44,6 +44,9 @@ public sealed class RunReport
     public double ToolCpuSeconds { get; set; }
     public double ToolCpuShareOfLoad { get; set; }
 
+    /// <summary>The load tool's own CPU seconds while it connected its clients (with the kernel's work for its sockets that it was charged).</summary>
+    public double ToolCpuSecondsConnect { get; set; }
+
     public ServerReport? Server { get; set; }
     public ChurnReport? Churn { get; set; }
     public SlowReport? Slow { get; set; }
