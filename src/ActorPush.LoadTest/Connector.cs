@@ -22,12 +22,19 @@ public sealed class Connector(LoadOptions options)
 
     public IReadOnlyDictionary<string, int> ErrorKinds => _errorKinds;
 
-    /// <summary>Connects clients <paramref name="firstId"/>.. in order; failed slots stay null.</summary>
+    /// <summary>
+    /// Connects clients <paramref name="firstId"/>.. in order, client k with receive buffer
+    /// <paramref name="buffers"/>[k]; failed slots stay null. After every <see cref="LoadOptions.ConnectYieldEvery"/>
+    /// starts the loop queues its next turn behind the work already waiting. Without that, a burst of starts (the
+    /// first 1,000 of a storm) ran before any finished TCP connect got its request sent, so the clock of each of
+    /// those connects also ran while the tool opened all the others (docs/performance.md).
+    /// </summary>
     public async Task<WsClient?[]> ConnectManyAsync(
         int firstId,
         int count,
         Func<int, DeliveryTracker> trackerFor,
         Func<int, int?> socketReceiveBufferFor,
+        byte[][] buffers,
         CancellationToken cancel)
     {
         var clients = new WsClient?[count];
@@ -52,13 +59,19 @@ public sealed class Connector(LoadOptions options)
                 break;
             }
 
+            if (options.ConnectYieldEvery > 0 && i > 0 && i % options.ConnectYieldEvery == 0)
+            {
+                await Task.Yield(); // to the back of the thread pool's global queue, where socket completions wait
+            }
+
             var slot = i;
             tasks[i] = Task.Run(async () =>
             {
                 try
                 {
                     var id = firstId + slot;
-                    clients[slot] = await ConnectOneAsync(id, trackerFor(id), socketReceiveBufferFor(id), cancel).ConfigureAwait(false);
+                    clients[slot] = await ConnectOneAsync(id, trackerFor(id), socketReceiveBufferFor(id), cancel, buffers[slot])
+                        .ConfigureAwait(false);
                 }
                 finally
                 {
@@ -71,7 +84,9 @@ public sealed class Connector(LoadOptions options)
         return clients;
     }
 
-    public async Task<WsClient?> ConnectOneAsync(int id, DeliveryTracker tracker, int? socketReceiveBuffer, CancellationToken cancel)
+    /// <summary>Opens one client; <paramref name="receiveBuffer"/> is used if given, a new one allocated if not.</summary>
+    public async Task<WsClient?> ConnectOneAsync(
+        int id, DeliveryTracker tracker, int? socketReceiveBuffer, CancellationToken cancel, byte[]? receiveBuffer = null)
     {
         var source = options.Sources[id % options.Sources.Length];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -80,7 +95,8 @@ public sealed class Connector(LoadOptions options)
         try
         {
             var client = await WsClient.ConnectAsync(
-                id, options.TargetFor(id), source, tracker, options.ReceiveBuffer, socketReceiveBuffer, timeout.Token).ConfigureAwait(false);
+                id, options.TargetFor(id), source, tracker, receiveBuffer ?? WsClient.NewReceiveBuffer(options.ReceiveBuffer),
+                socketReceiveBuffer, timeout.Token).ConfigureAwait(false);
             ConnectMicros.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
             Interlocked.Increment(ref _connected);
             return client;

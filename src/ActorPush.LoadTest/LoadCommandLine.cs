@@ -49,6 +49,8 @@ public static class LoadCommandLine
     private static readonly Option<int> Clients = Int("--clients", 100, 1, 1_000_000, "connections to open");
     private static readonly Option<double> ConnectRate = Number("--connect-rate", 2000, 1, 1e7, "new connections per second, cap");
     private static readonly Option<int> ConnectConcurrency = Int("--connect-concurrency", 128, 1, 100_000, "handshakes in flight, cap");
+    private static readonly Option<int> ConnectYieldEvery = Int("--connect-yield-every", 32, 0, 100_000,
+        "after this many connection starts, queue the rest behind the work already waiting, so connects that finished get their request sent (0 = never)");
     private static readonly Option<double> ConnectTimeout = Seconds("--connect-timeout", 10, "seconds per connection attempt");
     private static readonly Option<int> Senders = Int("--senders", 1, 0, 100_000, "publishing clients");
     private static readonly Option<int> Messages = Int("--messages", 100, 0, 100_000_000, "messages per sender");
@@ -96,9 +98,9 @@ public static class LoadCommandLine
             "ActorPush.LoadTest: WebSocket load for any server speaking GET /im?user_id=X (broadcast to all).\n" +
             "Exit code: 0 ok, 1 deliveries missing/duplicated/out of order (or connections failed), 2 usage.")
         {
-            ScenarioArgument, ScenarioOption, Url, Clients, Source, ConnectRate, ConnectConcurrency, ConnectTimeout, Senders,
-            Messages, Size, Rate, Window, Hold, ChurnPool, ChurnRate, SlowShare, SlowSocketBuffer, SlowDrain, ExpectSlowClose,
-            DrainTimeout, Timeout, ReceiveBuffer, ServerPid, StatsUrl, Label, Json, Quiet,
+            ScenarioArgument, ScenarioOption, Url, Clients, Source, ConnectRate, ConnectConcurrency, ConnectYieldEvery, ConnectTimeout,
+            Senders, Messages, Size, Rate, Window, Hold, ChurnPool, ChurnRate, SlowShare, SlowSocketBuffer, SlowDrain,
+            ExpectSlowClose, DrainTimeout, Timeout, ReceiveBuffer, ServerPid, StatsUrl, Label, Json, Quiet,
         };
         root.SetAction(async parse =>
         {
@@ -138,6 +140,7 @@ public static class LoadCommandLine
         Window = parse.GetValue(Window),
         ConnectRate = parse.GetValue(ConnectRate),
         ConnectConcurrency = parse.GetValue(ConnectConcurrency),
+        ConnectYieldEvery = parse.GetValue(ConnectYieldEvery),
         ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(ConnectTimeout)),
         Hold = TimeSpan.FromSeconds(parse.GetValue(Hold)),
         ChurnPool = parse.GetValue(ChurnPool),

@@ -17,6 +17,8 @@ public sealed class LoadOptions
     public required int Window { get; init; }
     public required double ConnectRate { get; init; }
     public required int ConnectConcurrency { get; init; }
+    /// <summary>Starts in a row before the connect loop queues itself behind waiting work (0: never).</summary>
+    public required int ConnectYieldEvery { get; init; }
     public required TimeSpan ConnectTimeout { get; init; }
     public required TimeSpan Hold { get; init; }
     public required int ChurnPool { get; init; }

@@ -102,12 +102,31 @@ public sealed class LoadRun
     public async Task<WsClient[]> ConnectAsync(int count, Func<int, int?> socketReceiveBufferFor, Func<int, bool> recordLatencyFor)
     {
         Phase = "connect";
+        // Allocating the buffers is what fills the pinned heap's budget and would start full collections mid-storm.
+        var buffers = new byte[count][];
+        for (var i = 0; i < count; i++)
+        {
+            buffers[i] = WsClient.NewReceiveBuffer(Options.ReceiveBuffer);
+        }
+
+        var gc = new ToolGcWindow(count * ToolGcWindow.BytesPerConnect);
         var started = Stopwatch.GetTimestamp();
         var cpuBefore = ServerCpu();
         var toolCpuBefore = ProcessSampler.OwnCpuSeconds();
-        var clients = await Connector.ConnectManyAsync(0, count, id => NewTracker(recordLatencyFor(id)), socketReceiveBufferFor, Deadline)
-            .ConfigureAwait(false);
+        WsClient?[] clients;
+        try
+        {
+            clients = await Connector.ConnectManyAsync(0, count, id => NewTracker(recordLatencyFor(id)), socketReceiveBufferFor, buffers, Deadline)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            gc.End();
+        }
+
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Report.ToolGcConnect = gc.Collections;
+        Report.ToolGcPauseMsConnect = Math.Round(gc.PauseMs, 1);
         Report.ToolCpuSecondsConnect = Math.Round(ProcessSampler.OwnCpuSeconds() - toolCpuBefore, 2);
         Report.Connected = Connector.Connected;
         Report.ConnectErrors = Connector.Errors;

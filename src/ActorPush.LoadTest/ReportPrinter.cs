@@ -46,6 +46,7 @@ public static class ReportPrinter
         }
 
         rows.Add(("tool CPU", $"{r.ToolCpuSeconds:F2} s ({r.ToolCpuShareOfLoad:P0} of one core during the load), connect {r.ToolCpuSecondsConnect:F2} s"));
+        rows.Add(("tool GC", $"{r.ToolGcConnect} collection(s), {r.ToolGcPauseMsConnect:F1} ms paused while connecting"));
         if (r.Server is { } s)
         {
             rows.Add(("server RSS", $"{s.RssBeforeKiB:N0} KiB before, {s.RssConnectedKiB:N0} KiB connected, {s.RssAfterKiB:N0} KiB after, peak {s.PeakRssKiB:N0} KiB"));

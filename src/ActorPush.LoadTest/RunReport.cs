@@ -47,6 +47,11 @@ public sealed class RunReport
     /// <summary>The load tool's own CPU seconds while it connected its clients (with the kernel's work for its sockets that it was charged).</summary>
     public double ToolCpuSecondsConnect { get; set; }
 
+    /// <summary>Collections of the load tool's own GC while it connected its clients, and their pause (see <see cref="ToolGcWindow"/>).</summary>
+    public int ToolGcConnect { get; set; }
+
+    public double ToolGcPauseMsConnect { get; set; }
+
     public ServerReport? Server { get; set; }
     public ChurnReport? Churn { get; set; }
     public SlowReport? Slow { get; set; }
