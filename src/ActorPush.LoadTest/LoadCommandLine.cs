@@ -83,6 +83,12 @@ public static class LoadCommandLine
     private static readonly Option<string> Label = new("--label") { Description = "name of the server in the report", DefaultValueFactory = _ => "server" };
     private static readonly Option<string?> Json = new("--json") { Description = "also write the report as JSON to this path (- = stdout, table goes to stderr)" };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "no live progress line" };
+    private static readonly Option<bool> InlineCompletions = new("--inline-completions")
+    {
+        Description = "run socket completions on the socket engine's thread instead of handing each to a thread-pool worker " +
+                      "(true by default; false gives the runtime's default)",
+        DefaultValueFactory = _ => true,
+    };
 
     private static readonly Option<DirectoryInfo> Results = new Option<DirectoryInfo>("--results")
     {
@@ -100,7 +106,7 @@ public static class LoadCommandLine
         {
             ScenarioArgument, ScenarioOption, Url, Clients, Source, ConnectRate, ConnectConcurrency, ConnectYieldEvery, ConnectTimeout,
             Senders, Messages, Size, Rate, Window, Hold, ChurnPool, ChurnRate, SlowShare, SlowSocketBuffer, SlowDrain,
-            ExpectSlowClose, DrainTimeout, Timeout, ReceiveBuffer, ServerPid, StatsUrl, Label, Json, Quiet,
+            ExpectSlowClose, DrainTimeout, Timeout, ReceiveBuffer, ServerPid, StatsUrl, Label, Json, Quiet, InlineCompletions,
         };
         root.SetAction(async parse =>
         {
@@ -157,6 +163,7 @@ public static class LoadCommandLine
         Label = parse.GetValue(Label)!,
         JsonPath = parse.GetValue(Json),
         Quiet = parse.GetValue(Quiet),
+        InlineCompletions = parse.GetValue(InlineCompletions),
     };
 
     private static Scenario? ParseScenario(SymbolResult result, string value)

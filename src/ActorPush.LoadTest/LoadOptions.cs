@@ -36,6 +36,8 @@ public sealed class LoadOptions
     public required string Label { get; init; }
     public required string? JsonPath { get; init; }
     public required bool Quiet { get; init; }
+    /// <summary>Socket completions run on the socket engine's thread (see <see cref="LoadProgram.ApplyInlineCompletions"/>).</summary>
+    public required bool InlineCompletions { get; init; }
 
     /// <summary>The server client <paramref name="id"/> connects to.</summary>
     public TargetEndpoint TargetFor(int id) => Targets[id % Targets.Length];

@@ -3,8 +3,23 @@ namespace ActorPush.LoadTest;
 /// <summary>One load run: the scenario the options name, bounded by <c>--timeout</c>, then the report.</summary>
 public static class LoadProgram
 {
+    /// <summary>The runtime's switch; its socket engine reads it once, when the process makes its first socket.</summary>
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>
+    /// <c>--inline-completions</c>, before the run opens its first socket. On (the default) the socket engine's thread
+    /// runs each receive's continuation itself (the frame parsing and the delivery check, which never block), instead of
+    /// queueing it for a worker that another context switch wakes. On one core those switches were most of the
+    /// tool's time in a fan-out, and they grew with the number of times the server's writes woke it, which differs by
+    /// server: it was 99 % busy against ActorPush at fanout-2k and set that row's pace (docs/performance.md, runs of
+    /// 2026-12-03). Off writes "0", so an inherited setting does not switch it back on.
+    /// </summary>
+    internal static void ApplyInlineCompletions(bool inline) =>
+        Environment.SetEnvironmentVariable(InlineCompletionsVariable, inline ? "1" : "0");
+
     public static async Task<int> RunAsync(LoadOptions options)
     {
+        ApplyInlineCompletions(options.InlineCompletions);
         // Every run stops by itself: the deadline cancels all phases, and a last resort ends the process.
         using var deadline = new CancellationTokenSource(options.Timeout);
         var lastResort = new Timer(
