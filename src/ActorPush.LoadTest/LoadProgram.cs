@@ -9,10 +9,10 @@ public static class LoadProgram
     /// <summary>
     /// <c>--inline-completions</c>, before the run opens its first socket. On (the default) the socket engine's thread
     /// runs each receive's continuation itself (the frame parsing and the delivery check, which never block), instead of
-    /// queueing it for a worker that another context switch wakes. On one core those switches were most of the
-    /// tool's time in a fan-out, and they grew with the number of times the server's writes woke it, which differs by
-    /// server: it was 99 % busy against ActorPush at fanout-2k and set that row's pace (docs/performance.md, runs of
-    /// 2026-12-03). Off writes "0", so an inherited setting does not switch it back on.
+    /// queueing it for a worker that another context switch wakes. On one core those switches were the largest item of
+    /// the tool's time in a fan-out (29 % of its samples), and their number grew with how often the server's writes
+    /// woke it, which differs by server: the tool was 99 % busy against ActorPush at fanout-2k and set that row's pace
+    /// (docs/performance.md, runs of 2026-12-03). Off writes "0", so an inherited setting does not switch it back on.
     /// </summary>
     internal static void ApplyInlineCompletions(bool inline) =>
         Environment.SetEnvironmentVariable(InlineCompletionsVariable, inline ? "1" : "0");
