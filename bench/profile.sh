@@ -3,6 +3,8 @@
 #   1. dotnet-counters (System.Runtime) during a fan-out: CPU, GC counts, allocation rate, heap sizes, thread pool
 #   2. dotnet-trace (sampled thread time) during the same fan-out, reported as the top methods
 #   3. dotnet-gcdump of the managed heap holding idle connections, reported by type
+#   4. the connect storm (19,000 connects) under dotnet-trace's GC events, every collection listed by bench/GcTrace:
+#      the bytes each one promoted do not depend on the machine's speed, so they compare builds where CPU times cannot
 # Server pinned to CPU 0, load tool to CPU 1, as in bench/run.sh. Writes bench/results/profile-<server>-<timestamp>/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,14 +22,15 @@ done
 dotnet build -c Release src/ActorPush.Host/ActorPush.Host.csproj -nologo -v q >"$OUT/build.log" 2>&1
 dotnet build -c Release src/ActorPush.LoadTest/ActorPush.LoadTest.csproj -nologo -v q >>"$OUT/build.log" 2>&1
 dotnet build -c Release bench/KestrelBaseline/KestrelBaseline.csproj -nologo -v q >>"$OUT/build.log" 2>&1
+dotnet build -c Release bench/GcTrace/GcTrace.csproj -nologo -v q >>"$OUT/build.log" 2>&1
 LT="$ROOT/src/ActorPush.LoadTest/bin/Release/net10.0/ActorPush.LoadTest"
 PORT=$(free_ports 1)
 URL="ws://127.0.0.1:$PORT/im"
 
 start() {
   case "$SERVER" in
-    actorpush) (cd src/ActorPush.Host/bin/Release/net10.0 && exec taskset -c 0 ./ActorPush.Host --urls "http://127.0.0.1:$PORT") >"$OUT/server.log" 2>&1 & ;;
-    kestrel-plain) (cd bench/KestrelBaseline/bin/Release/net10.0 && exec taskset -c 0 ./KestrelBaseline --urls "http://127.0.0.1:$PORT") >"$OUT/server.log" 2>&1 & ;;
+    actorpush) (cd src/ActorPush.Host/bin/Release/net10.0 && exec env ${GEN0_ENV:-} taskset -c 0 ./ActorPush.Host --urls "http://127.0.0.1:$PORT") >"$OUT/server.log" 2>&1 & ;;
+    kestrel-plain) (cd bench/KestrelBaseline/bin/Release/net10.0 && exec env ${GEN0_ENV:-} taskset -c 0 ./KestrelBaseline --urls "http://127.0.0.1:$PORT") >"$OUT/server.log" 2>&1 & ;;
     *) echo "server must be actorpush or kestrel-plain" >&2; exit 2 ;;
   esac
   PID=$!
@@ -66,4 +69,17 @@ dotnet-gcdump collect -p "$PID" -o "$OUT/idle.gcdump" >>"$OUT/gcdump.log" 2>&1 |
 wait "$IDLE" || true
 dotnet-gcdump report "$OUT/before.gcdump" >"$OUT/gcdump-before.txt" 2>&1 || true
 dotnet-gcdump report "$OUT/idle.gcdump" >"$OUT/gcdump-idle.txt" 2>&1 || true
+echo "[profile] connect storm under dotnet-trace's GC events (the deployment's 4 MiB gen0 budget, as in bench/run.sh)" >&2
+stop
+GEN0_ENV=DOTNET_GCgen0size=0x400000 start
+dotnet-trace collect -p "$PID" --clrevents gc --clreventlevel informational --duration 00:00:00:15 \
+  -o "$OUT/storm-gc.nettrace" >"$OUT/storm-trace.log" 2>&1 &
+TRACE=$!
+sleep 2
+taskset -c 1 "$LT" idle --url "$URL" --clients 19000 --source 127.0.1.1,127.0.1.2,127.0.1.3,127.0.1.4 \
+  --connect-rate 1000000 --connect-concurrency 1000 --hold 2 --server-pid "$PID" --label "$SERVER" --quiet \
+  --json "$OUT/storm.json" >"$OUT/storm.txt" 2>&1 || true
+wait "$TRACE" || true
+stop
+dotnet bench/GcTrace/bin/Release/net10.0/GcTrace.dll "$OUT/storm-gc.nettrace" >"$OUT/storm-gc.txt" 2>&1 || true
 echo "[profile] done: $OUT" >&2
