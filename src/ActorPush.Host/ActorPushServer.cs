@@ -12,6 +12,7 @@ using ActorPush.Host.Memory;
 using ActorPush.Host.Pages;
 using ActorPush.Host.Observability;
 using ActorPush.Host.Transport;
+using ActorPush.Host.Transport.Sockets;
 using ActorPush.Host.WebSockets;
 
 namespace ActorPush.Host;
@@ -54,7 +55,7 @@ public static class ActorPushServer
             PushConnectionMiddleware.LimitReadAhead(sockets);
             InlineIo.Configure(sockets, settings.InlineIo);
         });
-        InlineIo.KeepAcceptLoopOffIoThread(builder.Services, settings.InlineIo);
+        DirectSockets.ReplaceKestrelTransport(builder.Services);
         ListenBacklog.Configure(builder.Services, settings.ListenBacklog);
         if (settings.MemoryTrim)
             builder.Services.AddHostedService<MemoryTrimService>();

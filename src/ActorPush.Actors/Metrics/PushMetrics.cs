@@ -65,6 +65,8 @@ public sealed class PushMetrics : IExtension, IDisposable
         _meter = new Meter(MeterName, typeof(PushMetrics).Assembly.GetName().Version?.ToString(3));
         _meter.CreateObservableGauge("actorpush.connections", () => OpenConnections?.Invoke() ?? 0, "{connection}",
             "WebSocket connections open on this node");
+        _meter.CreateObservableGauge("actorpush.tcp.connections", () => TcpConnections?.Invoke() ?? 0, "{connection}",
+            "TCP connections this node holds: WebSockets, handshakes under way and HTTP connections (what the accept cap counts)");
         _meter.CreateObservableGauge("actorpush.ready", () => Ready?.Invoke() == true ? 1 : 0, "{node}",
             "1 while this node answers /readyz with 200 (started, joined, not stopping), else 0");
         _meter.CreateObservableGauge("actorpush.users", () => Volatile.Read(ref _users), "{user}",
@@ -135,6 +137,9 @@ public sealed class PushMetrics : IExtension, IDisposable
 
     /// <summary>Open connections, registered by the Host (its connection tracker).</summary>
     public Func<long>? OpenConnections { get; set; }
+
+    /// <summary>TCP connections held, registered by the Host (its accept cap).</summary>
+    public Func<long>? TcpConnections { get; set; }
 
     /// <summary>Bytes queued for sockets, registered by the Host (read at collection time, nothing on the hot path).</summary>
     public Func<long>? QueuedBytes { get; set; }

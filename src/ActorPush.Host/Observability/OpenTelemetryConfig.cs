@@ -58,15 +58,16 @@ internal static class OpenTelemetryConfig
 
     /// <summary>
     /// Hands the meter the gauges only the Host can compute, read when a scraper collects (never on the hot path):
-    /// readiness, open connections and bytes queued for sockets (the <see cref="ConnectionTracker"/>). Starts after the
+    /// readiness, open WebSocket and TCP connections (the <see cref="AcceptCap"/>) and bytes queued for sockets (the <see cref="ConnectionTracker"/>). Starts after the
     /// actor system (hosted services start in the order they were added).
     /// </summary>
-    private sealed class MetricsSources(IServiceProvider services, ConnectionTracker tracker, Readiness readiness) : IHostedService
+    private sealed class MetricsSources(IServiceProvider services, ConnectionTracker tracker, AcceptCap cap, Readiness readiness) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             var metrics = PushMetrics.Get(services.GetRequiredService<ActorSystem>());
             metrics.OpenConnections = () => tracker.Count;
+            metrics.TcpConnections = () => cap.Open;
             metrics.QueuedBytes = tracker.QueuedBytes;
             metrics.Ready = () => readiness.NotReadyBecause() is null;
             return Task.CompletedTask;

@@ -43,10 +43,13 @@ public sealed partial class AcceptCap : IHostedService, IDisposable
     /// <summary>How the cap was derived, as the startup log says it.</summary>
     public string Explanation { get; }
 
+    /// <summary>TCP connections holding a slot now (a snapshot).</summary>
+    public int Open => Volatile.Read(ref _open);
+
     /// <summary>Connections closed at accept because the node held <see cref="Limit"/> already.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
-    /// <summary>Takes a slot for a connection Kestrel just accepted; false (counted) when the node holds its cap.</summary>
+    /// <summary>Takes a slot for a connection just accepted; false (counted) when the node holds its cap.</summary>
     public bool TryEnter()
     {
         if (Interlocked.Increment(ref _open) <= _limit)
@@ -55,6 +58,9 @@ public sealed partial class AcceptCap : IHostedService, IDisposable
         Interlocked.Increment(ref _refused);
         return false;
     }
+
+    /// <summary>Takes one more slot, whatever the cap: for a connection that moves on holding the slot it had (handed to Kestrel).</summary>
+    public void Keep() => Interlocked.Increment(ref _open);
 
     /// <summary>A connection that held a slot ended.</summary>
     public void Leave() => Interlocked.Decrement(ref _open);

@@ -10,8 +10,8 @@ namespace ActorPush.Host.Transport;
 /// several such hops (accept, the handshake's read, the 101's write), so a reconnect storm is where it shows: fewer
 /// context switches, less CPU per connect and a higher rate (docs/performance.md); fan-out measured the same. On by
 /// default. It is safe only because nothing that runs there blocks or loops for long: the transport parses frames and
-/// hands them to actors (<c>Tell</c>), the API awaits its asks, and Kestrel's accept loop is kept off the I/O thread
-/// (<see cref="KeepAcceptLoopOffIoThread"/>).
+/// hands them to actors (<c>Tell</c>), the API awaits its asks, and the accept loop is kept off the I/O thread
+/// (<see cref="Sockets.DirectListenerFactory"/>).
 /// </summary>
 internal static class InlineIo
 {
@@ -32,51 +32,4 @@ internal static class InlineIo
     /// <summary>The Kestrel half: pipe reads and flushes continue on the thread that completed them.</summary>
     public static void Configure(SocketTransportOptions sockets, bool inline) =>
         sockets.UnsafePreferInlineScheduling = inline;
-
-    /// <summary>
-    /// Under a storm of connects the kernel always has the next connection ready, so each accept completes at once
-    /// and Kestrel's accept loop keeps going on whatever thread resumed it. With inline I/O that thread is the socket
-    /// engine's only I/O thread on one core: while the loop runs, no read completes, and connections accepted just
-    /// before it took over wait with their handshakes unread until the backlog is empty, measured at 0.4-1.9 s for
-    /// groups of 140-430 connects. So an accept that had to wait resumes on a thread-pool thread instead, one hop
-    /// each time the backlog ran dry (docs/performance.md).
-    /// </summary>
-    public static void KeepAcceptLoopOffIoThread(IServiceCollection services, bool inline)
-    {
-        if (!inline)
-            return;
-        var kestrels = services.Last(s => s.ServiceType == typeof(IConnectionListenerFactory)); // UseSockets' factory
-        services.Remove(kestrels);
-        services.AddSingleton<IConnectionListenerFactory>(provider => new AcceptHopFactory(
-            (IConnectionListenerFactory)ActivatorUtilities.CreateInstance(provider, kestrels.ImplementationType!)));
-    }
-
-    /// <summary>Kestrel's socket listeners, whose accepts that completed later continue on the thread pool.</summary>
-    internal sealed class AcceptHopFactory(IConnectionListenerFactory sockets) : IConnectionListenerFactory
-    {
-        public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
-            new Listener(await sockets.BindAsync(endpoint, cancellationToken).ConfigureAwait(false));
-
-        private sealed class Listener(IConnectionListener listener) : IConnectionListener
-        {
-            public EndPoint EndPoint => listener.EndPoint;
-
-            public ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
-            {
-                var accept = listener.AcceptAsync(cancellationToken);
-                return accept.IsCompleted ? accept : ResumeOnThreadPoolAsync(accept); // a ready connection: no hop
-            }
-
-            public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => listener.UnbindAsync(cancellationToken);
-
-            public ValueTask DisposeAsync() => listener.DisposeAsync();
-
-            private static async ValueTask<ConnectionContext?> ResumeOnThreadPoolAsync(ValueTask<ConnectionContext?> accept)
-            {
-                var connection = await accept.ConfigureAwait(false); // resumes on the I/O thread that saw the accept
-                await Task.Yield(); // the accept loop continues on the thread pool
-                return connection;
-            }
-        }
-    }
 }

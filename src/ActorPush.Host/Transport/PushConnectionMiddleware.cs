@@ -9,6 +9,7 @@ using ActorPush.Host.Access;
 using ActorPush.Host.Configuration;
 using ActorPush.Host.Handshake;
 using ActorPush.Host.Sessions;
+using ActorPush.Host.Transport.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
@@ -63,10 +64,35 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     /// </summary>
     public const int ReadAheadLimit = 64 * 1024;
 
-    /// <summary>Puts the middleware in front of every endpoint Kestrel listens on.</summary>
+    /// <summary>
+    /// The middleware for the connections <see cref="DirectListenerFactory"/> accepts: what is not a WebSocket
+    /// handshake on /im is handed to Kestrel with its socket untouched (<see cref="DirectConnection.HandOverAsync"/>).
+    /// </summary>
+    public static PushConnectionMiddleware ForDirectConnections(IServiceProvider services) =>
+        new(static connection => ((DirectConnection)connection).HandOverAsync(), services);
+
+    /// <summary>
+    /// Kestrel's side, in front of every endpoint: it only ever gets the connections handed over (HTTP), which keep
+    /// the slot of the accept cap taken when they were accepted until ASP.NET Core is done with them.
+    /// </summary>
     public static void Install(KestrelServerOptions kestrel) =>
-        kestrel.ConfigureEndpointDefaults(listen =>
-            listen.Use(next => new PushConnectionMiddleware(next, kestrel.ApplicationServices).OnConnectedAsync));
+        kestrel.ConfigureEndpointDefaults(listen => listen.Use(next =>
+        {
+            var cap = kestrel.ApplicationServices.GetRequiredService<AcceptCap>();
+            return connection => ServeHandedOverAsync(next, connection, cap);
+        }));
+
+    private static async Task ServeHandedOverAsync(ConnectionDelegate next, ConnectionContext connection, AcceptCap cap)
+    {
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            cap.Leave();
+        }
+    }
 
     /// <summary>Kestrel's socket transport reads at most <see cref="ReadAheadLimit"/> ahead on a connection.</summary>
     public static void LimitReadAhead(Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions sockets) =>
@@ -74,14 +100,8 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 
     // Every connection runs as a PushWebSocket from its first byte: the socket calls back into OpenAsync
     // for the handshake and into Closed at the end, so an open connection holds one async state machine.
-    // Each holds a slot of the accept cap from here until OpenAsync turns it down or Closed.
-    private Task OnConnectedAsync(ConnectionContext connection)
-    {
-        if (_cap.TryEnter())
-            return new PushWebSocket(connection, _transport).RunAsync(this);
-        connection.Abort(new ConnectionAbortedException("the node holds its accept cap (actorpush.limits.max-tcp-connections)"));
-        return Task.CompletedTask;
-    }
+    // Each comes with a slot of the accept cap, held until OpenAsync turns it down or Closed.
+    public Task RunAsync(DirectConnection connection) => new PushWebSocket(connection, _transport).RunAsync(this);
 
     // The handshake is two async methods (this one, and ReadHandshakeAsync while the head is read), so a connect
     // waiting somewhere holds at most two state machines; they come from a pool when one is free (under a storm of

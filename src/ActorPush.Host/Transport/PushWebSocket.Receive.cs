@@ -39,7 +39,11 @@ internal sealed partial class PushWebSocket
     public async Task RunAsync(IConnectionLifecycle lifecycle)
     {
         if (!await lifecycle.OpenAsync(this).ConfigureAwait(false))
+        {
+            Output.Complete(); // refused or handed over: a refused connection's socket closes here
+            Input.Complete();
             return;
+        }
 
         try
         {
@@ -83,7 +87,7 @@ internal sealed partial class PushWebSocket
             lifecycle.Closed(this); // whatever ended the connection
         }
 
-        // Kestrel's pipes complete synchronously: no await here, so the state machine holds no awaiter for it.
+        // The socket's sides complete synchronously: no await here, so the state machine holds no awaiter for it.
         Output.Complete();
         Input.Complete();
     }

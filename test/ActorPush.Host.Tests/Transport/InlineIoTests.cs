@@ -2,7 +2,7 @@ using System.Globalization;
 using ActorPush.Host.Tests.Infrastructure;
 using ActorPush.Host.Transport;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using ActorPush.Host.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorPush.Host.Tests.Transport;
@@ -32,18 +32,17 @@ public sealed class InlineIoTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>
-    /// With inline I/O Kestrel accepts through the hop that keeps its accept loop off the I/O thread (a storm's
-    /// burst of ready accepts would hold that thread); off, it accepts through its own socket transport unwrapped.
-    /// Every in-process server of this suite accepts through whichever the default is.
+    /// Either way Kestrel's only transport is ActorPush's own listener (it accepts, serves WebSockets on the socket and
+    /// hands the rest to Kestrel), which also keeps its accept loop off the I/O thread.
     /// </summary>
     [Theory]
-    [InlineData("on", typeof(InlineIo.AcceptHopFactory))]
-    [InlineData("off", typeof(SocketTransportFactory))]
-    public async Task Kestrel_accepts_through_the_hop_only_with_it_on(string inlineIo, Type expected)
+    [InlineData("on")]
+    [InlineData("off")]
+    public async Task Kestrel_accepts_through_the_direct_listener_either_way(string inlineIo)
     {
         await using var app = ActorPushServer.Build(["--urls", "http://127.0.0.1:0"], $"actorpush.inline-io = {inlineIo}");
 
-        Assert.IsType(expected, app.Services.GetRequiredService<IConnectionListenerFactory>());
+        Assert.IsType<DirectListenerFactory>(Assert.Single(app.Services.GetServices<IConnectionListenerFactory>()));
     }
 
     /// <summary>Thread-pool work items the server queued while one client echoed <see cref="RoundTrips"/> messages through the broadcast, one at a time.</summary>
