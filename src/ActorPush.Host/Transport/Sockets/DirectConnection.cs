@@ -22,7 +22,7 @@ internal sealed class DirectConnection : ConnectionContext, IDuplexPipe
     private static long s_lastId = DateTime.UtcNow.Ticks;
 
     private readonly Socket _socket;
-    private readonly DirectListenerFactory.Listener _listener;
+    private readonly DirectListenerFactory.Listener? _listener;
     private readonly long _number = Interlocked.Increment(ref s_lastId);
     private string? _id;
     private EndPoint? _remote;
@@ -32,7 +32,8 @@ internal sealed class DirectConnection : ConnectionContext, IDuplexPipe
     private volatile bool _aborted;
     private bool _handedOver;
 
-    public DirectConnection(Socket socket, DirectListenerFactory.Listener listener)
+    /// <param name="listener">Where the socket was accepted, which takes it when it is handed over; null for a socket that cannot be handed over.</param>
+    public DirectConnection(Socket socket, DirectListenerFactory.Listener? listener)
     {
         _socket = socket;
         _listener = listener;
@@ -90,7 +91,7 @@ internal sealed class DirectConnection : ConnectionContext, IDuplexPipe
 
     public override EndPoint? LocalEndPoint
     {
-        get => _listener.EndPoint;
+        get => _listener?.EndPoint;
         set { }
     }
 
@@ -122,6 +123,8 @@ internal sealed class DirectConnection : ConnectionContext, IDuplexPipe
     /// </summary>
     public Task HandOverAsync()
     {
+        if (_listener is null)
+            throw new InvalidOperationException("this connection has no listener to hand it over to");
         _handedOver = true;
         _listener.HandOver(_socket);
         return Task.CompletedTask;
@@ -134,7 +137,6 @@ internal sealed class DirectConnection : ConnectionContext, IDuplexPipe
             return;
         try
         {
-            DiscardUnread();
             _socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -143,23 +145,6 @@ internal sealed class DirectConnection : ConnectionContext, IDuplexPipe
         }
 
         _socket.Dispose();
-    }
-
-    /// <summary>
-    /// Reads away what the peer sent and nobody read (at most <see cref="SocketInput.Limit"/>, what Kestrel's transport
-    /// would have read ahead), so that closing sends a FIN: closing with unread bytes in the kernel sends a reset, and a
-    /// reset makes the peer's kernel drop what it had not read yet, the close frame included.
-    /// </summary>
-    private void DiscardUnread()
-    {
-        Span<byte> scratch = stackalloc byte[2048];
-        for (var left = SocketInput.Limit; left > 0 && !_aborted && _socket.Available > 0;)
-        {
-            var received = _socket.Receive(scratch, SocketFlags.None);
-            if (received == 0)
-                break;
-            left -= received;
-        }
     }
 
     internal void ThrowIfAborted()
