@@ -4,7 +4,7 @@ using ActorPush.Host.Configuration;
 namespace ActorPush.Host.Transport;
 
 /// <summary>
-/// The node's accept-level cap: how many TCP connections Kestrel holds at once, whatever they are doing
+/// The node's accept-level cap: how many TCP connections the node holds at once, whatever they are doing
 /// (an unfinished handshake, an HTTP request, a WebSocket). Every connection costs a file descriptor, and a
 /// process that runs out of descriptors fails in places it cannot recover from (the runtime printed
 /// "Out of memory." and aborted under 1,500 idle connections with a limit of 1,024). So the cap is derived

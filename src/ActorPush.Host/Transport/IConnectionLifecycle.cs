@@ -10,7 +10,7 @@ internal interface IConnectionLifecycle
     /// <summary>
     /// Runs the handshake on <paramref name="socket"/>'s connection. True when the socket is open and its
     /// receive loop should start; false when the connection was refused, timed out, or was handed to
-    /// ASP.NET Core (and is already served by the time this returns).
+    /// Kestrel (which serves it from then on).
     /// </summary>
     ValueTask<bool> OpenAsync(PushWebSocket socket);
 

@@ -17,10 +17,10 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace ActorPush.Host.Transport;
 
 /// <summary>
-/// Kestrel connection middleware in front of the HTTP pipeline. It looks at the first bytes of every
-/// new connection: a WebSocket handshake on <c>GET /im</c> is answered here (policy check, 101, then
-/// <see cref="PushWebSocket"/> on the raw pipes); every other request, and a plain GET on /im without
-/// upgrade headers, goes to ASP.NET Core untouched (nothing is consumed before handing over).
+/// The handshake and the clean-up of every connection <see cref="DirectListenerFactory"/> accepts. It looks at the
+/// first bytes of each: a WebSocket handshake on <c>GET /im</c> is answered here (policy check, 101, then
+/// <see cref="PushWebSocket"/> on the socket); every other request, and a plain GET on /im without upgrade
+/// headers, goes to Kestrel and ASP.NET Core untouched (the head was only peeked, nothing consumed).
 /// </summary>
 internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
 {
@@ -58,9 +58,9 @@ internal sealed partial class PushConnectionMiddleware : IConnectionLifecycle
     }
 
     /// <summary>
-    /// Most bytes Kestrel reads ahead of the receive loop on one connection (its input pipe's pause mark; Kestrel's
-    /// default is 1 MiB). The receive loop copies partial frames as they come, so it never needs more; a connection
-    /// whose reading is paused (backpressure, unsent pongs) thus holds at most this much, and the rest waits in the kernel.
+    /// Most bytes a connection's reader holds unconsumed: the direct reader's limit (<see cref="SocketInput"/>), and the
+    /// read-ahead of the HTTP connections Kestrel serves (its input pipe's pause mark; Kestrel's default is 1 MiB). The
+    /// receive loop copies partial frames as they come, so it never needs more; the rest waits in the kernel.
     /// </summary>
     public const int ReadAheadLimit = 64 * 1024;
 

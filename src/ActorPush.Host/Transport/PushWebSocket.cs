@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Connections;
 namespace ActorPush.Host.Transport;
 
 /// <summary>
-/// One WebSocket connection, framed by hand (RFC 6455) directly on Kestrel's transport pipes: no HTTP request
-/// state survives the upgrade, and an idle connection holds no buffer (its pending pipe read holds none). A thin
+/// One WebSocket connection, framed by hand (RFC 6455) directly on its socket's reader and writer
+/// (<see cref="Sockets.DirectConnection"/>): no HTTP request state survives the upgrade, and an idle connection
+/// holds no buffer (its pending zero-byte receive holds none). A thin
 /// driver of parts kept inline as fields, so they cost no allocations: the <see cref="FrameReader"/> turns
 /// bytes into messages, which go up to the <see cref="IConnectionHandler"/> (PushWebSocket.Receive.cs); the
 /// <see cref="OutboundQueue"/> and its pump move frames into the pipe, one flush per batch (PushWebSocket.Send.cs);
@@ -92,7 +93,7 @@ internal sealed partial class PushWebSocket : IClientConnection
 
     private ActorPushSettings Settings => _shared.Settings;
 
-    // The transport's pipes, looked up on use rather than held: two fewer fields on every connection.
+    // The connection's reader and writer, looked up on use rather than held: two fewer fields on every connection.
     private PipeReader Input => _connection.Transport.Input;
 
     private PipeWriter Output => _connection.Transport.Output;

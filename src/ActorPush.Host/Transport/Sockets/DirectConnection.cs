@@ -125,8 +125,16 @@ internal sealed class DirectConnection : ConnectionContext, IDuplexPipe
     {
         if (_listener is null)
             throw new InvalidOperationException("this connection has no listener to hand it over to");
-        _handedOver = true;
-        _listener.HandOver(_socket);
+        try
+        {
+            _listener.HandOver(_socket);
+            _handedOver = true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // the peer is gone already: the socket stays ours and closes with this connection
+        }
+
         return Task.CompletedTask;
     }
 

@@ -168,7 +168,16 @@ internal sealed partial class DirectListenerFactory : IConnectionListenerFactory
                     continue;
                 }
 
-                socket.NoDelay = true;
+                try
+                {
+                    socket.NoDelay = true;
+                }
+                catch (SocketException)
+                {
+                    socket.Dispose(); // reset before we took it
+                    continue;
+                }
+
                 if (!_factory._cap.TryEnter())
                 {
                     socket.Dispose(); // the node holds its accept cap (actorpush.limits.max-tcp-connections)
