@@ -36,7 +36,7 @@ public static class ActorPushServer
         var settings = ActorPushSettings.Create(hocon);
 
         builder.AddPushLogging(settings);
-        TlsRefusal.Check(builder.Configuration);
+        ListenAddressCheck.Check(builder.Configuration);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(DefaultUrl);
         builder.Services.AddSingleton(settings);

@@ -101,13 +101,15 @@ public sealed class ServerProcessTests
     }
 
     [Theory]
-    [InlineData("--urls=http://127.0.0.1:0;https://127.0.0.1:0", "urls")]
-    [InlineData("--Kestrel:Endpoints:Secure:Url=https://127.0.0.1:0", "Kestrel:Endpoints:Secure:Url")]
-    public void Every_way_of_asking_for_https_is_refused_naming_where_it_came_from(string argument, string source)
+    [InlineData("--urls=http://127.0.0.1:0;https://127.0.0.1:0", "urls", "terminate TLS in front")]
+    [InlineData("--Kestrel:Endpoints:Secure:Url=https://127.0.0.1:0", "Kestrel:Endpoints:Secure:Url", "terminate TLS in front")]
+    [InlineData("--urls=http://unix:/tmp/actorpush.sock", "urls", "TCP addresses only")]
+    [InlineData("--Kestrel:Endpoints:Local:Url=http://unix:/tmp/actorpush.sock", "Kestrel:Endpoints:Local:Url", "TCP addresses only")]
+    public void An_address_it_cannot_serve_https_or_a_Unix_socket_is_refused_naming_where_it_came_from(string argument, string source, string says)
     {
         var error = Assert.Throws<ActorPush.Actors.Settings.ActorPushConfigException>(() => ActorPushServer.Build([argument]));
 
         Assert.Equal(source, error.Key);
-        Assert.Contains("terminate TLS in front", error.Message);
+        Assert.Contains(says, error.Message);
     }
 }

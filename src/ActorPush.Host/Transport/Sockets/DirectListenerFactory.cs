@@ -19,7 +19,7 @@ namespace ActorPush.Host.Transport.Sockets;
 /// connection, two pipes, their readers, writers and segment pools, its loops and its connection manager's entry),
 /// and the GC copied each of them twice (docs/performance.md). The listen socket takes Kestrel's settings: its
 /// backlog (<c>actorpush.listen-backlog</c>), read-ahead and inline scheduling (<see cref="SocketTransportOptions"/>).
-/// Only TCP endpoints: the start fails naming any other.
+/// Only TCP endpoints (<see cref="ListenAddressCheck"/> refuses the others before the start).
 /// </remarks>
 internal sealed partial class DirectListenerFactory : IConnectionListenerFactory, IDisposable
 {
