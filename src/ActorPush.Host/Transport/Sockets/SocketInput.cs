@@ -19,7 +19,6 @@ namespace ActorPush.Host.Transport.Sockets;
 /// </remarks>
 internal sealed class SocketInput(DirectConnection connection) : PipeReader
 {
-    private const int MinimumBuffer = 4096;
     private const int LongestPeekWait = 100;
 
     private byte[]? _buffer;
@@ -30,13 +29,16 @@ internal sealed class SocketInput(DirectConnection connection) : PipeReader
     private bool _eof;
     private bool _completed;
 
-    /// <summary>Most bytes held unconsumed (<see cref="PushConnectionMiddleware.ReadAheadLimit"/>); a caller that asks for more fails the read.</summary>
-    public static int Limit => PushConnectionMiddleware.ReadAheadLimit;
+    /// <summary>Most bytes held unconsumed; a caller that asks for more fails the read.</summary>
+    private const int Limit = PushConnectionMiddleware.ReadAheadLimit;
+
+    /// <summary>Bytes the last read returned that the caller has not examined yet, or the end of the stream: a read returns at once.</summary>
+    private bool ReadyNow => _eof || (!_examinedAll && _end > _start);
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        if (_eof || (!_examinedAll && _end > _start))
+        if (ReadyNow)
             return new ValueTask<ReadResult>(Result());
         return _peeking ? PeekAsync(cancellationToken) : ReceiveAsync(cancellationToken);
     }
@@ -44,7 +46,7 @@ internal sealed class SocketInput(DirectConnection connection) : PipeReader
     public override bool TryRead(out ReadResult result)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        if (_eof || (!_examinedAll && _end > _start))
+        if (ReadyNow)
         {
             result = Result();
             return true;
@@ -142,7 +144,7 @@ internal sealed class SocketInput(DirectConnection connection) : PipeReader
             while (true)
             {
                 if (_buffer is null)
-                    _buffer = ArrayPool<byte>.Shared.Rent(MinimumBuffer);
+                    _buffer = PooledBuffer.Rent(PooledBuffer.MinimumSize);
                 else if (_end == _buffer.Length)
                     Grow(); // everything peeked was examined and more is wanted
                 var peeked = await socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
@@ -224,7 +226,6 @@ internal sealed class SocketInput(DirectConnection connection) : PipeReader
             throw connection.Translate(e);
         }
 
-        _start = _end = 0;
         _examinedAll = true;
         Release();
     }
@@ -234,7 +235,7 @@ internal sealed class SocketInput(DirectConnection connection) : PipeReader
     {
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(MinimumBuffer);
+            _buffer = PooledBuffer.Rent(PooledBuffer.MinimumSize);
             return;
         }
 
@@ -253,20 +254,14 @@ internal sealed class SocketInput(DirectConnection connection) : PipeReader
     {
         if (_buffer!.Length >= Limit)
             throw new IOException($"the reader holds {_end - _start} unconsumed bytes, its limit, and was asked for more");
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, Limit));
-        _buffer.AsSpan(_start, _end - _start).CopyTo(larger);
+        _buffer = PooledBuffer.Grow(_buffer, _start, _end - _start, Math.Min(_buffer.Length * 2, Limit));
         _end -= _start;
         _start = 0;
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = larger;
     }
 
     private void Release()
     {
         _start = _end = 0;
-        if (_buffer is null)
-            return;
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = null;
+        PooledBuffer.Return(ref _buffer);
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -14,8 +13,6 @@ namespace ActorPush.Host.Transport.Sockets;
 /// </summary>
 internal sealed class SocketOutput(DirectConnection connection) : PipeWriter
 {
-    private const int MinimumBuffer = 4096;
-
     private byte[]? _buffer;
     private int _written;
     private bool _completed;
@@ -82,25 +79,14 @@ internal sealed class SocketOutput(DirectConnection connection) : PipeWriter
         ObjectDisposedException.ThrowIf(_completed, this);
         var needed = Math.Max(sizeHint, 1);
         if (_buffer is null)
-        {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(needed, MinimumBuffer));
-            return;
-        }
-
-        if (_buffer.Length - _written >= needed)
-            return;
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + needed));
-        _buffer.AsSpan(0, _written).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = larger;
+            _buffer = PooledBuffer.Rent(needed);
+        else if (_buffer.Length - _written < needed)
+            _buffer = PooledBuffer.Grow(_buffer, 0, _written, Math.Max(_buffer.Length * 2, _written + needed));
     }
 
     private void Release()
     {
         _written = 0;
-        if (_buffer is null)
-            return;
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = null;
+        PooledBuffer.Return(ref _buffer);
     }
 }
